@@ -1,0 +1,140 @@
+# ENMA - sender-domain authentication for Postfix, Sendmail, Exim, OpenSMTPD
+#
+#   make            build libenma, the milter and the tools
+#   make check      every test: unit, conformance, sanitizers, fuzz, MTAs
+#   make demo       real Postfix + enma + a DNS server on loopback
+#   make bench      rates against peers, measured in the same run
+#   make fuzz       the libFuzzer targets, longer (FUZZTIME seconds each)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by wildcard: a new core module is core/src/NAME.c, a
+# unit test tests/unit/test_NAME.c, a fuzz target tests/fuzz/fuzz_NAME.c.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+CC	?= cc
+B	?= build
+OPT	?= -O2 -g
+SAN	?=
+
+CSTD	= -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN	= -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	  -Wimplicit-fallthrough -Werror
+HARDEN	= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+ALL_CFLAGS = $(CSTD) $(WARN) $(HARDEN) $(OPT) $(SAN) -fvisibility=hidden \
+	  -Icore/include -Icore/src $(CFLAGS)
+ALL_LDFLAGS = -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
+LIBS	= -lldns -lcrypto -lpthread
+
+CORE_SRC = $(wildcard core/src/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o)
+LIBENMA	= $(B)/libenma.a
+
+TOOLS	= $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+MILTER	= $(B)/enma
+MILTER_SRC = $(wildcard plugins/milter/*.c)
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+SUITE_BIN = $(B)/tests/spf-suite
+
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZTIME ?= 60
+
+.PHONY: all lib tools milter tests check demo bench fuzz install clean \
+	deps format format-check
+
+all: lib tools milter
+
+lib: $(LIBENMA)
+tools: $(TOOLS)
+milter: $(if $(MILTER_SRC),$(MILTER))
+tests: $(UNIT_BIN) $(if $(wildcard tests/conformance/spf_suite.c),$(SUITE_BIN))
+
+$(B)/%.o: %.c $(wildcard core/include/enma/*.h core/src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBENMA): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $(CORE_OBJ)
+
+$(TOOLS): $(B)/%: $(B)/tools/%.o $(LIBENMA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
+
+$(MILTER): $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA) \
+	    -lmilter $(LIBS)
+
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBENMA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
+
+$(SUITE_BIN): $(B)/tests/conformance/spf_suite.o $(LIBENMA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) -lyaml $(LIBS)
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) B=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    tests tools
+
+# libFuzzer targets: core compiled with coverage, one binary per target.
+FUZZ_B	= build/fuzz
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=clang OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" lib
+	@mkdir -p $(FUZZ_B)/bin
+	@set -e; for f in $(FUZZ_SRC); do \
+	    n=$$(basename $$f .c); \
+	    clang $(CSTD) $(WARN) -O1 -g -Icore/include -Icore/src \
+		-fsanitize=fuzzer,address,undefined -o $(FUZZ_B)/bin/$$n $$f \
+		$(FUZZ_B)/libenma.a $(LIBS); \
+	done
+
+fuzz: fuzz-build
+	FUZZTIME=$(FUZZTIME) sh tests/fuzz/run.sh $(FUZZ_B)/bin
+
+check: deps
+	bash tests/check.sh
+
+demo: deps all
+	bash scripts/demo.sh
+
+bench: deps
+	$(MAKE) -C bench
+
+deps:
+	@bash scripts/deps.sh $(DEPS_ARGS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/enma
+	install -m 755 $(MILTER) $(DESTDIR)$(SBINDIR)/enma
+	install -m 755 $(B)/sidfquery $(DESTDIR)$(BINDIR)/sidfquery
+	[ ! -x $(B)/enma-check ] || \
+	    install -m 755 $(B)/enma-check $(DESTDIR)$(BINDIR)/enma-check
+	install -m 644 doc/sidfquery.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 doc/enma.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 doc/enma.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/enma/enma.conf ] || \
+	    install -m 644 conf/enma.conf $(DESTDIR)$(SYSCONFDIR)/enma/enma.conf
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@bash scripts/format-check.sh
+
+clean:
+	rm -rf build
+	$(MAKE) -C bench clean
