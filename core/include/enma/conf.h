@@ -19,7 +19,9 @@ enum enma_conf_type {
 	ENMA_CONF_CIDRLIST,	/* addresses and networks, comma separated */
 	ENMA_CONF_SOCKET,	/* inet:port@host, inet6:port@host, unix:path */
 	ENMA_CONF_LOGLEVEL,	/* syslog level name: debug .. emerg */
-	ENMA_CONF_FACILITY	/* syslog facility name: mail, local0 .. */
+	ENMA_CONF_FACILITY,	/* syslog facility name: mail, local0 .. */
+	ENMA_CONF_OCTAL,	/* permission bits in octal: 0660 */
+	ENMA_CONF_ADDRLIST	/* IP addresses (no networks), comma separated */
 };
 
 struct enma_conf_key {
@@ -27,6 +29,8 @@ struct enma_conf_key {
 	enum enma_conf_type	 type;
 	const char		*def;	/* default in its text form; NULL = unset */
 	const char		*help;
+	unsigned		 min, max;	/* UINT, OCTAL: allowed range */
+	const char		*choices;	/* STRING: "a|b|c", or NULL */
 };
 
 struct enma_conf;
