@@ -55,7 +55,7 @@ all: lib tools milter
 lib: $(LIBENMA)
 tools: $(TOOLS)
 milter: $(if $(MILTER_SRC),$(MILTER))
-tests: $(UNIT_BIN) $(if $(wildcard tests/conformance/spf_suite.c),$(SUITE_BIN))
+tests: $(UNIT_BIN) $(SUITE_BIN) $(B)/tests/dns-ldns-test
 
 $(B)/%.o: %.c $(wildcard core/include/enma/*.h core/src/*.h)
 	@mkdir -p $(@D)
@@ -80,6 +80,10 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBENMA)
 $(SUITE_BIN): $(B)/tests/conformance/spf_suite.o $(LIBENMA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) -lyaml $(LIBS)
+
+$(B)/tests/dns-ldns-test: $(B)/tests/dnsprobe/dns_ldns_test.o $(LIBENMA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
