@@ -2,8 +2,8 @@
  * mail_header.c - RFC 5322 header fields: split, unfold, line ends
  *
  * Fields are kept as received; these functions only look at the bytes
- * and never read past the span.  Line breaks are found with memchr-style
- * scans and copied in runs, never byte by byte.
+ * and never read past the span.  Text between line breaks is copied in
+ * runs.
  */
 #include <string.h>
 
@@ -59,18 +59,9 @@ enma_header_parse(struct enma_span raw, struct enma_header *h)
 static size_t
 next_break(struct enma_span s, size_t i)
 {
-	const unsigned char *cr, *lf;
-	size_t	 n = s.len - i;
-
-	if (n == 0)
-		return s.len;
-	cr = memchr(s.p + i, '\r', n);
-	lf = memchr(s.p + i, '\n', cr != NULL ? (size_t)(cr - (s.p + i)) : n);
-	if (lf != NULL)
-		return (size_t)(lf - s.p);
-	if (cr != NULL)
-		return (size_t)(cr - s.p);
-	return s.len;
+	while (i < s.len && s.p[i] != '\r' && s.p[i] != '\n')
+		i++;
+	return i;
 }
 
 /* break_len - length of the line break at i: 2 for CRLF, else 1 */
