@@ -54,6 +54,7 @@ struct sq_run {
 	struct enma_zone	*zone;
 	struct enma_arena	*arena;		/* one check; reset each time */
 	struct enma_arena	*harena;	/* one host-name resolution */
+	struct enma_arena	*perm;		/* the whole run: the sender */
 	const char		*mailbox;	/* argument as given */
 	const char		*local;		/* sender local part */
 	const char		*domain;	/* sender domain */
@@ -86,7 +87,10 @@ static void	 print_json(struct sq_run *, const char *,
 static void	 print_verdict(struct sq_run *,
 		    const struct enma_spf_response *);
 static void	 evaluate(struct sq_run *, const struct enma_ip *);
+static void	 no_address(struct sq_run *, const char *, const uint16_t *,
+		    const struct enma_dns_answer *, int);
 static void	 resolve_host(struct sq_run *, const char *);
+static void	 evaluate_arg(struct sq_run *, const char *);
 static void	 set_status(struct sq_run *, int);
 
 /* usage - the synopsis and the options, on fp */
@@ -94,7 +98,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: sidfquery [-46HhjmnpsVv] [-e helo] [-P port] "
+	    "usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] "
 	    "[-r receiver]\n"
 	    "                 [-S nameserver[,...]] [-t seconds] "
 	    "[-z zonefile]\n"
@@ -134,7 +138,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs("usage: sidfquery [-46HhjmnpsVv] [-e helo] [-P port] "
+	fputs("usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] "
 	    "[-r receiver] [-S nameserver]\n"
 	    "                 [-t seconds] [-z zonefile] "
 	    "mailbox address-or-host ...\n", stderr);
@@ -264,12 +268,12 @@ parse_sender(struct sq_run *run, const char *arg)
 	memset(&mb, 0, sizeof(mb));
 	if (s.len > 0 && enma_span_chr(s, '@') == s.len &&
 	    enma_span_chr(s, '<') == s.len) {
-		st = enma_domain_normalise(s, run->arena, &mb.domain);
+		st = enma_domain_normalise(s, run->perm, &mb.domain);
 		mb.local = "";
 	} else if (run->opt->scope == ENMA_SPF_SCOPE_PRA)
-		st = enma_mailbox_parse(s, run->arena, &mb);
+		st = enma_mailbox_parse(s, run->perm, &mb);
 	else
-		st = enma_path_parse(s, run->arena, &mb);
+		st = enma_path_parse(s, run->perm, &mb);
 	if (st != ENMA_OK)
 		usage_error("not a valid mailbox: %s (%s)", arg,
 		    enma_strerror(st));
@@ -279,7 +283,7 @@ parse_sender(struct sq_run *run, const char *arg)
 			usage_error("the null sender needs -e helo (and is "
 			    "not a PRA)");
 		st = enma_domain_normalise(enma_span_from_cstr(run->opt->helo),
-		    run->arena, &mb.domain);
+		    run->perm, &mb.domain);
 		if (st != ENMA_OK)
 			usage_error("-e: not a valid host name: %s",
 			    run->opt->helo);
@@ -331,8 +335,12 @@ open_resolver(struct sq_run *run)
 		st = enma_zone_load_file(run->zone, opt->zonefile, err,
 		    sizeof(err));
 		if (st != ENMA_OK) {
-			fprintf(stderr, "sidfquery: %s: %s\n", opt->zonefile,
-			    err[0] != '\0' ? err : enma_strerror(st));
+			/* the loader's reason starts with the file name */
+			if (err[0] != '\0')
+				fprintf(stderr, "sidfquery: %s\n", err);
+			else
+				fprintf(stderr, "sidfquery: %s: %s\n",
+				    opt->zonefile, enma_strerror(st));
 			return st == ENMA_EIO || st == ENMA_ENOTFOUND ?
 			    EX_NOINPUT : EX_DATAERR;
 		}
@@ -442,10 +450,10 @@ print_rr(struct sq_run *run, const struct enma_dns_rr *rr)
 		fputs(enma_ip_to_text(&rr->addr, text, sizeof(text)), stderr);
 		break;
 	case ENMA_DNS_MX:
-		fprintf(stderr, "%u ", (unsigned)rr->pref);
-		/* FALLTHROUGH */
 	case ENMA_DNS_PTR:
 	case ENMA_DNS_CNAME:
+		if (rr->type == ENMA_DNS_MX)
+			fprintf(stderr, "%u ", (unsigned)rr->pref);
 		if (rr->name != NULL)
 			put_printable(run, stderr, rr->name,
 			    strlen(rr->name));
@@ -639,6 +647,27 @@ evaluate(struct sq_run *run, const struct enma_ip *ip)
 	fflush(stdout);
 }
 
+/* no_address - a host name gave no address: say why, set the status */
+static void
+no_address(struct sq_run *run, const char *arg, const uint16_t *types,
+    const struct enma_dns_answer *ans, int tempfail)
+{
+	const char *sep = " (";
+	size_t i;
+
+	fprintf(stderr, "sidfquery: %s: %s", arg, tempfail ?
+	    "host-name lookup failed temporarily" : "no address");
+	for (i = 0; i < 2; i++)
+		if (ans[i].rcode != ENMA_DNS_UNSET) {
+			fprintf(stderr, "%s%s %s", sep,
+			    enma_dns_type_to_text(types[i]),
+			    enma_dns_rcode_to_text(ans[i].rcode));
+			sep = ", ";
+		}
+	fputs(sep[0] == ',' ? ")\n" : "\n", stderr);
+	set_status(run, tempfail ? EX_TEMPFAIL : EX_NOHOST);
+}
+
 /*
  * resolve_host - A and AAAA (or one of them with -4/-6) through our own
  * resolver, then evaluate each address in answer order, IPv4 first.
@@ -683,11 +712,22 @@ resolve_host(struct sq_run *run, const char *arg)
 				evaluate(run, &ans[i].rr[j].addr);
 				found++;
 			}
-	if (found == 0) {
-		fprintf(stderr, "sidfquery: %s: %s\n", arg, tempfail ?
-		    "host-name lookup failed temporarily" : "no address");
-		set_status(run, tempfail ? EX_TEMPFAIL : EX_NOHOST);
-	}
+	if (found == 0)
+		no_address(run, arg, types, ans, tempfail);
+}
+
+/* evaluate_arg - an address argument as it is, or a host name resolved */
+static void
+evaluate_arg(struct sq_run *run, const char *arg)
+{
+	struct enma_ip ip;
+
+	if (enma_ip_from_text(enma_span_from_cstr(arg), &ip) == ENMA_OK) {
+		/* a mapped IPv4 client is an IPv4 client */
+		enma_ip_unmap(&ip);
+		evaluate(run, &ip);
+	} else
+		resolve_host(run, arg);
 }
 
 /* main - parse, set up the resolver, evaluate each argument in order */
@@ -696,8 +736,7 @@ main(int argc, char **argv)
 {
 	struct sq_options opt;
 	struct sq_run run;
-	struct enma_ip ip;
-	int i, first, st;
+	int i, first;
 
 	memset(&opt, 0, sizeof(opt));
 	opt.scope = ENMA_SPF_SCOPE_SPF1;
@@ -710,29 +749,24 @@ main(int argc, char **argv)
 	enma_buf_init(&run.tmp, 0);
 	run.arena = enma_arena_new(SQ_ARENA_LIMIT);
 	run.harena = enma_arena_new(SQ_ARENA_LIMIT);
-	if (run.arena == NULL || run.harena == NULL) {
+	run.perm = enma_arena_new(SQ_ARENA_LIMIT);
+	if (run.arena == NULL || run.harena == NULL || run.perm == NULL) {
 		fputs("sidfquery: out of memory\n", stderr);
-		return EX_OSERR;
+		run.status = EX_OSERR;
+	} else {
+		parse_sender(&run, argv[first]);
+		check_targets(&run, argc - first - 1, argv + first + 1);
+		run.status = open_resolver(&run);
 	}
-	parse_sender(&run, argv[first]);
-	check_targets(&run, argc - first - 1, argv + first + 1);
-	if ((st = open_resolver(&run)) != EX_OK)
-		return st;
-
-	for (i = first + 1; i < argc; i++) {
-		if (enma_ip_from_text(enma_span_from_cstr(argv[i]), &ip) ==
-		    ENMA_OK) {
-			/* a mapped IPv4 client is an IPv4 client */
-			enma_ip_unmap(&ip);
-			evaluate(&run, &ip);
-		} else
-			resolve_host(&run, argv[i]);
-	}
-
+	/* past set-up, run.status only records what went wrong per argument */
+	for (i = first + 1; run.resolver != NULL && i < argc; i++)
+		evaluate_arg(&run, argv[i]);
+	/* the resolver before the zone it reads */
 	enma_resolver_free(run.resolver);
 	enma_zone_free(run.zone);
 	enma_arena_free(run.arena);
 	enma_arena_free(run.harena);
+	enma_arena_free(run.perm);
 	enma_buf_free(&run.tmp);
 	enma_buf_free(&opt.ns);
 	return run.status;
