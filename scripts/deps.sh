@@ -71,9 +71,9 @@ apt_update()
 # newest_deb NAME - path of the newest cached .deb of package NAME, if any
 newest_deb()
 {
-	local f
-	f=$(ls "$CACHE/debs/$1"_*.deb 2>/dev/null | sort -V | tail -n 1) || true
-	[ -n "$f" ] && printf '%s\n' "$f"
+	local debs=("$CACHE/debs/$1"_*.deb)
+	[ -e "${debs[0]}" ] || return 1
+	printf '%s\n' "${debs[@]}" | sort -V | tail -n 1
 }
 
 # fetch_debs - apt-get download the .debs that are not in the cache yet
@@ -87,7 +87,8 @@ fetch_debs()
 	apt_update
 	say "downloading ${missing[*]} to $CACHE/debs"
 	# As root apt warns "Download is performed unsandboxed": harmless.
-	(cd "$CACHE/debs" && quietly apt-get download -q "${missing[@]}")
+	(cd "$CACHE/debs" && quietly apt-get download -q "${missing[@]}" &&
+	    chmod a+r ./*.deb)
 }
 
 # unpack ROOT DEB... - dpkg -x the .debs into $CACHE/pkg/ROOT, once; a
@@ -95,8 +96,9 @@ fetch_debs()
 # temporary name and is renamed only when complete.
 unpack()
 {
-	local root=$1 dest=$CACHE/pkg/$1 tmp deb
+	local root=$1 dest tmp deb
 	shift
+	dest=$CACHE/pkg/$root
 	[ -d "$dest" ] && return 0
 	tmp=$dest.partial
 	rm -rf "$tmp"
@@ -104,6 +106,8 @@ unpack()
 	for deb in "$@"; do
 		dpkg -x "$(newest_deb "$deb")" "$tmp"
 	done
+	# Tests may run daemons as other users: dirs need x, files need r.
+	chmod -R a+rX "$tmp"
 	mv "$tmp" "$dest"
 	say "unpacked $* into $dest"
 }
@@ -117,9 +121,19 @@ lib_depends()
 	done | tr ',' '\n' | sed 's/(.*//; s/|.*//; s/ //g' | grep '^lib' | sort -u
 }
 
+# public_dir DIR - make DIR, readable by all, unless it exists
+public_dir()
+{
+	[ -d "$1" ] && return 0
+	mkdir -p "$1"
+	chmod 755 "$1"
+}
+
 mta_cache()
 {
-	mkdir -p "$CACHE/debs" "$CACHE/pkg"
+	public_dir "$CACHE"
+	public_dir "$CACHE/debs"
+	public_dir "$CACHE/pkg"
 	fetch_debs
 	unpack postfix postfix
 	unpack sendmail sendmail-bin sendmail-base sendmail-cf
@@ -129,8 +143,6 @@ mta_cache()
 	local libs
 	mapfile -t libs < <(lib_depends)
 	apt_ensure "${libs[@]}"
-	# Tests may run daemons as other users; dirs need x, files need r.
-	chmod -R a+rX "$CACHE"
 }
 
 main()

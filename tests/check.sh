@@ -60,7 +60,7 @@ stage_unit() {
 }
 
 stage_conformance() {
-	run spf-suite build/tests/spf-suite -d ../shared/testsuites
+	run spf-suite build/tests/spf-suite -d ../shared
 }
 
 stage_cli() {
@@ -79,7 +79,7 @@ stage_asan() {
 	for t in build/asan/tests/test_*; do
 		[ -x "$t" ] && run "asan-$(basename "$t")" "$t"
 	done
-	run asan-spf-suite build/asan/tests/spf-suite -d ../shared/testsuites
+	run asan-spf-suite build/asan/tests/spf-suite -d ../shared
 }
 
 stage_valgrind() {
