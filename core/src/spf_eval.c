@@ -531,7 +531,7 @@ static int
 select_record(struct spf_ctx *ctx, const struct enma_dns_answer *ans,
     const char *domain, struct enma_span *out)
 {
-	size_t		i, end, n1 = 0, n2 = 0;
+	size_t		i, end, n1 = 0, n2 = 0, any2 = 0;
 	unsigned	scopes;
 	int		v;
 	struct enma_span s, pick1 = { NULL, 0 }, pick2 = { NULL, 0 };
@@ -541,6 +541,8 @@ select_record(struct spf_ctx *ctx, const struct enma_dns_answer *ans,
 			continue;
 		s = enma_span_make(ans->rr[i].txt, ans->rr[i].txtlen);
 		v = spf_record_version(s, &scopes, &end);
+		if (v == SPF_VERSION_2)
+			any2++;
 		if (!spf_scope_accepts(ctx->req->scope, v, scopes))
 			continue;
 		if (v == SPF_VERSION_2 && n2++ == 0)
@@ -548,12 +550,21 @@ select_record(struct spf_ctx *ctx, const struct enma_dns_answer *ans,
 		else if (v == SPF_VERSION_1 && n1++ == 0)
 			pick1 = s;
 	}
+	/* RFC 4406 3.4: v=spf1 stands in for spf2.0/mfrom,pra only when
+	 * the domain publishes no spf2.0 record at all */
+	if (ctx->req->scope != ENMA_SPF_SCOPE_SPF1 && any2 > 0)
+		n1 = 0;
 	if (n2 > 1)
 		return fail_with(ctx, ENMA_SPF_PERMERROR, "%zu spf2.0 records "
 		    "for the scope at %s (RFC 4406 4.4)", n2, domain);
 	if (n2 == 0 && n1 > 1)
 		return fail_with(ctx, ENMA_SPF_PERMERROR,
 		    "%zu SPF records at %s (RFC 7208 4.5)", n1, domain);
+	if (n1 + n2 == 0 && any2 > 0) {
+		reason(ctx, "no spf2.0 record for this scope at %s, and its "
+		    "v=spf1 record does not count (RFC 4406 3.4)", domain);
+		return 0;
+	}
 	if (n1 + n2 == 0) {
 		reason(ctx, "no SPF record at %s (RFC 7208 4.5)", domain);
 		return 0;

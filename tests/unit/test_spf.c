@@ -370,8 +370,8 @@ static const char *const zone_text[][3] = {
 	/* 5.5: PTR names beyond the 10th are ignored */
 	{ "ptr.example.com", "TXT", "\"v=spf1 ptr:p11.example.com -all\"" },
 	{ "p11.example.com", "A", "192.0.2.9" },
-	/* RFC 4406 4.4: spf2.0 records of the scope win over v=spf1, which
-	 * serves a scope that has no spf2.0 record; two are permerror */
+	/* RFC 4406 4.4: spf2.0 records of the scope win; v=spf1 serves only
+	 * a domain with no spf2.0 record at all (3.4); two are permerror */
 	{ "sid.example.com", "TXT", "\"spf2.0/pra ip4:192.0.2.1 -all\"" },
 	{ "sid.example.com", "TXT", "\"spf2.0/mfrom -all\"" },
 	{ "sid.example.com", "TXT", "\"v=spf1 +all\"" },
@@ -426,8 +426,12 @@ static const struct eval_case eval_cases[] = {
 	    MF },
 	{ "v=spf1 for SPF", "192.0.2.1", "sid.example.com", ENMA_SPF_PASS,
 	    "+all", S1 },
-	{ "pra falls back to v=spf1", "192.0.2.1", "sidfb.example.com",
-	    ENMA_SPF_NEUTRAL, "?all", PR },
+	/* RFC 4406 3.4: v=spf1 counts for pra only when the domain has no
+	 * spf2.0 record of any scope */
+	{ "pra: spf2.0/mfrom hides v=spf1", "192.0.2.1", "sidfb.example.com",
+	    ENMA_SPF_NONE, "RFC 4406", PR },
+	{ "pra falls back to v=spf1", "192.0.2.1", "other.example.com",
+	    ENMA_SPF_PASS, NULL, PR },
 	{ "two pra records", "192.0.2.1", "sid2.example.com",
 	    ENMA_SPF_PERMERROR, "RFC 4406 4.4", PR },
 	{ "one mfrom record", "192.0.2.1", "sid2.example.com", ENMA_SPF_PASS,
