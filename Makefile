@@ -47,6 +47,8 @@ SUITE_BIN = $(B)/tests/spf-suite
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZTIME ?= 60
 
+.SECONDARY:
+
 .PHONY: all lib tools milter tests check demo bench fuzz install clean \
 	deps format format-check
 
