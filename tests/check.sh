@@ -102,6 +102,7 @@ stage_integration() {
 	bash scripts/deps.sh mta >"$LOG/deps-mta.log" 2>&1 ||
 	    { tail -20 "$LOG/deps-mta.log"; return 1; }
 	local t
+	run it-selftest bash tests/integration/selftest.sh
 	for t in tests/integration/test_*.sh; do
 		[ -f "$t" ] && run "it-$(basename "$t" .sh)" bash "$t"
 	done
