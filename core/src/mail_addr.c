@@ -17,6 +17,8 @@
 
 #include <enma/mail.h>
 
+#include "mail_int.h"
+
 /* ours: RFC 5322 3.2.2 sets no bound on the nesting of comments */
 #define ENMA_MAIL_MAX_COMMENT_DEPTH	32
 
@@ -47,17 +49,6 @@ struct mblist {
 	struct enma_mailbox	*v;
 	size_t			 n, cap;
 };
-
-/* RFC 5322 3.2.3 atext, with RFC 6532 3.2 UTF-8 bytes */
-static int
-is_atext(int c)
-{
-	static const char other[] = "!#$%&'*+-/=?^_`{|}~";
-
-	if (enma_isalnum(c) || c >= 0x80)
-		return 1;
-	return memchr(other, c, sizeof(other) - 1) != NULL;
-}
 
 /* is_text - printable, WSP or UTF-8: what comments and quotes carry */
 static int
@@ -211,9 +202,9 @@ lex_next(struct lex *lx)
 		lx->tok.type = TOK_SPECIAL;
 		lx->tok.c = c;
 		lx->pos++;
-	} else if (is_atext(c)) {
+	} else if (mail_is_atext(c)) {
 		lx->tok.type = TOK_ATOM;
-		while (lx->pos < lx->s.len && is_atext(lx->s.p[lx->pos]))
+		while (lx->pos < lx->s.len && mail_is_atext(lx->s.p[lx->pos]))
 			lx->pos++;
 	} else
 		return ENMA_ESYNTAX;	/* ) ] \ or a control */

@@ -9,18 +9,9 @@
 
 #include <enma/mail.h>
 
+#include "mail_int.h"
+
 #define ENMA_MAIL_MAX_LABEL	63	/* RFC 1035 2.3.4 */
-
-/* RFC 5322 3.2.3 atext, with RFC 6531 3.3 UTF-8 bytes */
-static int
-is_atext(int c)
-{
-	static const char other[] = "!#$%&'*+-/=?^_`{|}~";
-
-	if (enma_isalnum(c) || c >= 0x80)
-		return 1;
-	return memchr(other, c, sizeof(other) - 1) != NULL;
-}
 
 /* strip_dot - drop one trailing dot (the absolute form) */
 static struct enma_span
@@ -155,7 +146,7 @@ dot_local(struct enma_span s, struct enma_arena *a, const char **out,
 		if (s.p[i] == '.') {
 			if (i == 0 || s.p[i - 1] == '.')
 				return ENMA_ESYNTAX;
-		} else if (!is_atext(s.p[i]))
+		} else if (!mail_is_atext(s.p[i]))
 			return ENMA_ESYNTAX;
 	}
 	if (i == 0 || s.p[i - 1] == '.')
