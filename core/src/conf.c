@@ -70,11 +70,11 @@ static const struct enma_conf_key conf_table[] = {
 	{ "milter.loglevel", ENMA_CONF_UINT, "0",
 	    "libmilter's own debug level (smfi_setdbg); 0: off", 0, 9, NULL },
 	{ "milter.sendmail813", ENMA_CONF_BOOL, "false",
-	    "Sendmail 8.13 or older: append the header (smfi_addheader), as "
-	    "it cannot be inserted at the top", 0, 0, NULL },
+	    "Sendmail 8.13 or older: no option negotiation; header values "
+	    "are taken to have lost exactly one leading space", 0, 0, NULL },
 	{ "milter.postfix", ENMA_CONF_BOOL, "false",
-	    "the MTA is Postfix (its macro names and address forms)",
-	    0, 0, NULL },
+	    "the MTA is Postfix: the queue id (macro i) is read at the end "
+	    "of the message only", 0, 0, NULL },
 	{ "milter.foreground", ENMA_CONF_BOOL, "false",
 	    "stay in the foreground and log to standard error (-f)",
 	    0, 0, NULL },
