@@ -39,10 +39,21 @@ LIBENMA	= $(B)/libenma.a
 TOOLS	= $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
 MILTER	= $(B)/enma
 MILTER_SRC = $(wildcard plugins/milter/*.c)
+# Exim's local_scan object (exim4-dev's header, local_scan ABI 6).  Exim's
+# header has old-style prototypes: -isystem keeps our warnings off them.
+# Only local_scan and the version functions are exported (nm -D).
+EXIM_SO	= $(B)/enma_exim.so
+EXIM_SRC = $(wildcard plugins/exim/*.c)
+EXIM_INC ?= /usr/include/exim4
+LIBDIR	?= $(PREFIX)/lib
+# filter-enma, the OpenSMTPD filter (smtpd runs it: proc-exec)
+SMTPD_FILTER = $(B)/filter-enma
+SMTPD_SRC = $(wildcard plugins/opensmtpd/*.c)
+LIBEXECDIR ?= $(PREFIX)/libexec
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-SUITE_BIN = $(B)/tests/spf-suite
+SUITE_BIN = $(B)/tests/spf-suite $(B)/tests/dkim-suite
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZTIME ?= 60
@@ -50,13 +61,14 @@ FUZZTIME ?= 60
 .SECONDARY:
 
 .PHONY: all lib tools milter tests check demo bench fuzz install clean \
-	deps format format-check
+	deps format format-check exim
 
-all: lib tools milter
+all: lib tools milter exim opensmtpd
 
 lib: $(LIBENMA)
 tools: $(TOOLS)
 milter: $(if $(MILTER_SRC),$(MILTER))
+exim: $(if $(EXIM_SRC),$(EXIM_SO))
 tests: $(UNIT_BIN) $(SUITE_BIN) $(B)/tests/dns-ldns-test
 
 $(B)/%.o: %.c $(wildcard core/include/enma/*.h core/src/*.h)
@@ -75,11 +87,36 @@ $(MILTER): $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA) \
 	    -lmilter $(LIBS)
 
+$(B)/plugins/exim/%.o: plugins/exim/%.c plugins/exim/exim.h \
+    $(wildcard core/include/enma/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -isystem $(EXIM_INC) -c -o $@ $<
+
+# No -Wl,--no-undefined: Exim's API resolves from the exim4 executable.
+$(EXIM_SO): $(EXIM_SRC:%.c=$(B)/%.o) $(LIBENMA)
+	$(CC) -shared $(ALL_LDFLAGS) -o $@ $(EXIM_SRC:%.c=$(B)/%.o) \
+	    $(LIBENMA) $(LIBS)
+
+.PHONY: opensmtpd
+opensmtpd: $(if $(SMTPD_SRC),$(SMTPD_FILTER))
+
+$(SMTPD_FILTER): $(SMTPD_SRC:%.c=$(B)/%.o) $(LIBENMA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SMTPD_SRC:%.c=$(B)/%.o) $(LIBENMA) $(LIBS)
+
+$(SMTPD_SRC:%.c=$(B)/%.o): $(wildcard plugins/opensmtpd/*.h)
+# the protocol's unit test and fuzz target include proto.c itself
+$(B)/tests/unit/test_smtpd_proto.o: plugins/opensmtpd/proto.c \
+    plugins/opensmtpd/proto.h
+
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBENMA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
 
-$(SUITE_BIN): $(B)/tests/conformance/spf_suite.o $(LIBENMA)
+$(B)/tests/spf-suite: $(B)/tests/conformance/spf_suite.o $(LIBENMA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) -lyaml $(LIBS)
+
+$(B)/tests/dkim-suite: $(B)/tests/conformance/dkim_suite.o $(LIBENMA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) -lyaml $(LIBS)
 
@@ -126,9 +163,13 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/enma
 	install -m 755 $(MILTER) $(DESTDIR)$(SBINDIR)/enma
+	[ ! -x $(SMTPD_FILTER) ] || { install -d $(DESTDIR)$(LIBEXECDIR)/enma \
+	    && install -m 755 $(SMTPD_FILTER) $(DESTDIR)$(LIBEXECDIR)/enma/; }
 	install -m 755 $(B)/sidfquery $(DESTDIR)$(BINDIR)/sidfquery
 	[ ! -x $(B)/enma-check ] || \
 	    install -m 755 $(B)/enma-check $(DESTDIR)$(BINDIR)/enma-check
+	[ ! -f $(EXIM_SO) ] || { install -d $(DESTDIR)$(LIBDIR)/enma && \
+	    install -m 644 $(EXIM_SO) $(DESTDIR)$(LIBDIR)/enma/; }
 	install -m 644 doc/sidfquery.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 doc/enma.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/enma.8 $(DESTDIR)$(MANDIR)/man8/

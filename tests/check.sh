@@ -61,6 +61,7 @@ stage_unit() {
 
 stage_conformance() {
 	run spf-suite build/tests/spf-suite -d ../shared
+	run dkim-suite build/tests/dkim-suite -d ../shared
 }
 
 stage_cli() {
@@ -80,6 +81,7 @@ stage_asan() {
 		[ -x "$t" ] && run "asan-$(basename "$t")" "$t"
 	done
 	run asan-spf-suite build/asan/tests/spf-suite -d ../shared
+	run asan-dkim-suite build/asan/tests/dkim-suite -d ../shared
 }
 
 stage_valgrind() {

@@ -54,7 +54,9 @@ struct enma_dkim_policy {
 	int		accept_expired;		/* x= in the past still passes */
 	int		rfc4871_compatible;	/* honour g= in key records */
 	unsigned	clock_skew;		/* 0 = ENMA_DKIM_CLOCK_SKEW */
-	int64_t		now;			/* 0 = time(NULL) at finish */
+	int64_t		now;			/* 0 = time(NULL): t= is judged
+						   with the headers, x= at
+						   finish */
 };
 
 /*
@@ -76,6 +78,7 @@ struct enma_dkim_sig {
 	const char		*b;		/* first 8 characters of b= */
 	int			 partial_body;	/* l= left part unsigned */
 	unsigned		 key_bits;
+	int			 testing;	/* key has t=y (RFC 6376 3.6.1) */
 };
 
 struct enma_dkim_verifier;
