@@ -2,8 +2,9 @@
 # deps.sh - install what ENMA needs to build and test, on Debian 12.
 #
 #   scripts/deps.sh         build and test packages (apt-get, only if missing)
-#   scripts/deps.sh mta     also fetch and unpack Postfix, Sendmail, unbound and
-#                           nsd into ${ENMA_MTA_CACHE:-/var/tmp/enma-mta} for the
+#   scripts/deps.sh mta     also fetch and unpack Postfix, Sendmail, Exim
+#                           (exim4-daemon-heavy), unbound and nsd into
+#                           ${ENMA_MTA_CACHE:-/var/tmp/enma-mta} for the
 #                           integration tests (never installed system-wide:
 #                           the MTAs conflict with each other and with the host)
 #
@@ -14,9 +15,12 @@ set -euo pipefail
 PKGS=(gcc make pkg-config libc6-dev m4 libssl-dev libldns-dev libmilter-dev
     libyaml-dev libunbound-dev libspf2-dev clang libclang-rt-14-dev
     swaks miltertest ldnsutils openssl iproute2 libio-socket-inet6-perl
-    python3-dkim)
+    python3-dkim exim4-dev valgrind libopendkim-dev)
 # Unpacked into the cache; sendmail-* share one root, like an installed system.
-MTA_DEBS=(postfix sendmail-bin sendmail-base sendmail-cf unbound nsd)
+MTA_DEBS=(postfix sendmail-bin sendmail-base sendmail-cf unbound nsd
+    exim4-daemon-heavy)
+# OpenSMTPD 6.8 for the filter-enma tests (RECIPES.md section 6).
+MTA_DEBS+=(opensmtpd)
 CACHE=${ENMA_MTA_CACHE:-/var/tmp/enma-mta}
 
 # --no-upgrade always: naming an installed library without it upgrades half
@@ -139,6 +143,10 @@ mta_cache()
 	unpack sendmail sendmail-bin sendmail-base sendmail-cf
 	unpack unbound unbound
 	unpack nsd nsd
+	unpack opensmtpd opensmtpd
+	# Only the daemon: exim4-base's scripts and config are not needed
+	# (RECIPES.md section 5); the binary is set-uid root as unpacked.
+	unpack exim4-daemon-heavy exim4-daemon-heavy
 	# mapfile, not $(...): a failing lib_depends must stop the script
 	local libs
 	mapfile -t libs < <(lib_depends)

@@ -725,6 +725,196 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
+# Exim 4.96, exim4-daemon-heavy (RECIPES.md section 5)
+
+IT_EXIM_PORT=
+IT_EXIM_USER=Debian-exim	# compiled into Debian's exim4
+IT_EXIM_UID=64999
+
+# it_exim_start [LOCAL_SCAN_SO [--acl-data LINE]... [MAIN_LINE...]] - start
+# Exim's daemon on 127.0.0.1 (and ::1) at a free port, set IT_EXIM_PORT.
+# LOCAL_SCAN_SO is local_scan_path (empty = none); it and every file it
+# reads must be readable by Debian-exim, which receives the messages.
+# Each --acl-data LINE goes into the DATA ACL (also used for local
+# submissions) before its "accept", e.g. "warn set acl_m_x = y"; each
+# MAIN_LINE ("option = value") into the main section, where the last
+# setting wins.  Mail for any address goes to one maildir (see
+# it_exim_mail_dir); AUTH PLAIN takes any user with the password
+# "secret".  Files the test puts under $IT_DIR/exim/etc-extra before the
+# start are seen by Exim under /etc (a read-only overlay).
+it_exim_start()
+{
+	local so=${1:-} w=$IT_DIR/exim port acl=() main=()
+	shift $(($# > 0))
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--acl-data) acl+=("$2"); shift 2 ;;
+		*) main+=("$1"); shift ;;
+		esac
+	done
+	port=$(it_free_port) || return 1
+	mkdir -p "$w/spool" "$w/log" "$w/mail"
+	chown "$IT_EXIM_UID:$IT_EXIM_UID" "$w/spool" "$w/log" "$w/mail"
+	_it_exim_etc "$w" || return 1
+	{
+		_it_exim_conf "$w" "$port" "$so" "${main[@]}"
+		_it_exim_conf_rest "$w" "${acl[@]}"
+	} >"$w/exim.conf"
+	chmod 644 "$w/exim.conf"
+	_it_exim_jail "$w" --daemon
+	it_spawn exim "$w/exim.out" "${IT_JAIL[@]}" \
+	    "$IT_PKG/exim4-daemon-heavy/usr/sbin/exim4" -C "$w/exim.conf" -bdf
+	_IT_NSCOMM[exim]=exim4
+	if ! it_wait_listening exim "$port" t "${_IT_ADDRS[@]}"; then
+		tail -n 20 "$w/log/mainlog" "$w/log/paniclog" >&2 2>/dev/null
+		return 1
+	fi
+	IT_EXIM_PORT=$port
+}
+
+it_exim_stop() { it_stop exim; }
+
+# it_exim_run ARG... - run Exim's binary once, in the foreground, with
+# the configuration it_exim_start wrote, in Exim's jail: e.g. -bs (one
+# SMTP session on stdin and stdout; -oMa ADDR fakes the client), -bP
+# OPTION, or a local submission (-odi -f SENDER RCPT <MESSAGE)
+it_exim_run()
+{
+	_it_exim_jail "$IT_DIR/exim"
+	"${IT_JAIL[@]}" "$IT_PKG/exim4-daemon-heavy/usr/sbin/exim4" \
+	    -C "$IT_DIR/exim/exim.conf" "$@"
+}
+
+# it_exim_mail_dir - where Exim delivers: a maildir's new/, one file
+# per recipient
+it_exim_mail_dir() { echo "$IT_DIR/exim/mail/new"; }
+
+# it_exim_wait_delivered ERE - as it_wait_delivered, for Exim's maildir
+it_exim_wait_delivered()
+{
+	it_wait_until "$IT_DELIVERY_TIMEOUT" _it_exim_find "$1" >/dev/null &&
+	    _it_exim_find "$1"
+}
+
+# it_exim_log - Exim's main log, where the local_scan plugin logs too
+it_exim_log() { cat "$IT_DIR/exim/log/mainlog" 2>/dev/null; }
+
+# _it_exim_find ERE - the newest delivered file with a line matching ERE
+_it_exim_find()
+{
+	local d f
+	d=$(it_exim_mail_dir)
+	[ -d "$d" ] || return 1
+	# Maildir names have no blanks, and a file is complete when it
+	# appears in new/.
+	for f in $(cd "$d" && ls -1t); do
+		grep -Eq -- "$1" "$d/$f" && { echo "$d/$f"; return 0; }
+	done
+	return 1
+}
+
+# _it_exim_etc W - what Exim needs under /etc, in W/etc-extra: the
+# Debian-exim user, the configuration listed as trusted (so that Exim
+# keeps root and may use -C), and the jail's resolver files (see
+# _it_jail_files: no lookup ever leaves the host)
+_it_exim_etc()
+{
+	local e=$1/etc-extra f
+	mkdir -p "$e/exim4"
+	cp /etc/passwd /etc/group "$e/"
+	grep -q "^$IT_EXIM_USER:" "$e/passwd" ||
+	    echo "$IT_EXIM_USER:x:$IT_EXIM_UID:$IT_EXIM_UID:Exim (tests):/nonexistent:/usr/sbin/nologin" \
+	    >>"$e/passwd"
+	grep -q "^$IT_EXIM_USER:" "$e/group" ||
+	    echo "$IT_EXIM_USER:x:$IT_EXIM_UID:" >>"$e/group"
+	for f in nsswitch.conf hosts resolv.conf; do
+		cp "$IT_DIR/jail/$f" "$e/$f" || return 1
+	done
+	echo "$1/exim.conf" >"$e/exim4/trusted_configs"
+	chmod -R go-w "$e"
+}
+
+# _it_exim_jail W [--daemon] - set IT_JAIL to a command prefix that runs
+# its command (exec'd: same PID) with W/etc-extra laid over /etc;
+# --daemon: also under the name mx.example.test, as PID 1 of a new PID
+# namespace (see _it_spawn_mta)
+_it_exim_jail()
+{
+	local script flags=(-m)
+	script="mount -t overlay overlay -o lowerdir=$1/etc-extra:/etc /etc && "
+	if [ "${2:-}" = --daemon ]; then
+		flags+=(-u -p -f --kill-child)
+		script+="hostname mx.example.test && "
+	fi
+	IT_JAIL=(unshare "${flags[@]}" sh -c "${script}exec \"\$@\"" sh)
+}
+
+# _it_exim_conf W PORT SO [MAIN_LINE...] - the main section
+_it_exim_conf()
+{
+	local w=$1 port=$2 so=$3 ifaces=127.0.0.1
+	shift 3
+	[ "$IT_IPV6" = 0 ] || ifaces='<; 127.0.0.1 ; ::1'
+	cat <<EOF
+exim_path = $IT_PKG/exim4-daemon-heavy/usr/sbin/exim4
+primary_hostname = mx.example.test
+qualify_domain = example.test
+spool_directory = $w/spool
+log_file_path = $w/log/%slog
+pid_file_path = $w/exim.pid
+daemon_smtp_ports = $port
+local_interfaces = $ifaces
+tls_advertise_hosts =
+host_lookup =
+rfc1413_hosts =
+keep_environment =
+# it_exim_run -bs users write a whole dialog at once.
+smtp_enforce_sync = false
+acl_smtp_rcpt = acl_check_rcpt
+acl_smtp_data = acl_check_data
+acl_not_smtp = acl_check_data
+EOF
+	[ -z "$so" ] || echo "local_scan_path = $so"
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# _it_exim_conf_rest W [ACL_LINE...] - ACLs, router, transport, AUTH
+_it_exim_conf_rest()
+{
+	local w=$1 l
+	shift
+	printf 'begin acl\nacl_check_rcpt:\n  accept\nacl_check_data:\n'
+	for l; do
+		printf '  %s\n' "$l"
+	done
+	cat <<EOF
+  accept
+begin routers
+sink:
+  driver = accept
+  transport = maildir_out
+begin transports
+maildir_out:
+  driver = appendfile
+  directory = $w/mail
+  maildir_format
+  create_directory
+  user = $IT_EXIM_USER
+  group = $IT_EXIM_USER
+  mode = 0644
+begin retry
+*   *   F,1h,5m
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if eq{\$auth3}{secret}}
+  server_set_id = \$auth2
+EOF
+}
+
+# ---------------------------------------------------------------------------
 # Sending and receiving
 
 # it_send MTA [--source IP] [--ipv6] [--data FILE] [SWAKS_OPTION...]
@@ -930,4 +1120,122 @@ it_summary()
 	[ "$IT_FAILED" -eq 0 ] || it_logs >&2
 	printf '%d passed, %d failed\n' "$IT_PASSED" "$IT_FAILED"
 	[ "$IT_FAILED" -eq 0 ] && [ "$IT_PASSED" -gt 0 ]
+}
+
+# ---------------------------------------------------------------------------
+# OpenSMTPD 6.8 (RECIPES.md section 6)
+
+IT_SMTPD_PORT=
+IT_SMTPD_UID=64997	# opensmtpd, compiled into Debian's smtpd; filters run as it
+IT_SMTPQ_UID=64996	# opensmtpq
+
+# it_smtpd_start [FILTER_CMD [CONF_LINE...]] - start OpenSMTPD on 127.0.0.1
+# (and ::1) at a free port, set IT_SMTPD_PORT.  FILTER_CMD is a filter's
+# proc-exec command line (empty = no filter; no '"' in it).  smtpd runs the
+# filter as user opensmtpd (uid IT_SMTPD_UID), neither root nor chrooted:
+# its binary, the directories above it and every file it opens must be
+# reachable by that uid; its stderr goes to smtpd's log (it_smtpd_log).
+# Each CONF_LINE goes into smtpd.conf before the listen lines.  Plain SMTP
+# only: smtpd's TLS fails with OpenSSL 3, so there is no AUTH either.  Mail
+# for any address goes to one maildir, see it_smtpd_mail_dir.
+it_smtpd_start()
+{
+	local filter=${1:-} w=$IT_DIR/smtpd r=$IT_PKG/opensmtpd port
+	shift $(($# > 0))
+	if [ ! -x "$r/usr/sbin/smtpd" ]; then
+		echo "it_smtpd_start: missing $r/usr/sbin/smtpd; run scripts/deps.sh mta" >&2
+		return 1
+	fi
+	port=$(it_free_port) || return 1
+	mkdir -p "$w/etc" "$w/varspool" "$w/varlib/opensmtpd/empty" "$w/maildir"
+	chown 65534:65534 "$w/maildir"
+	_it_smtpd_users "$w/etc"
+	_it_smtpd_ns_run "$w" "$r" >"$w/ns-run.sh"
+	chmod 755 "$w/ns-run.sh"
+	_it_smtpd_conf "$w" "$port" "$filter" "$@" >"$w/smtpd.conf"
+	chmod 644 "$w/smtpd.conf"
+	_it_spawn_mta smtpd "$w/smtpd.out" smtpd \
+	    "$w/ns-run.sh" "$r/usr/sbin/smtpd" -d -f "$w/smtpd.conf"
+	it_wait_listening smtpd "$port" t "${_IT_ADDRS[@]}" || return 1
+	IT_SMTPD_PORT=$port
+}
+
+it_smtpd_stop() { it_stop smtpd; }
+
+# it_smtpd_mail_dir - where OpenSMTPD delivers: a maildir's new/, one file
+# per recipient
+it_smtpd_mail_dir() { echo "$IT_DIR/smtpd/maildir/new"; }
+
+# it_smtpd_wait_delivered ERE - as it_wait_delivered, for OpenSMTPD
+it_smtpd_wait_delivered()
+{
+	it_wait_until "$IT_DELIVERY_TIMEOUT" _it_smtpd_find "$1" >/dev/null &&
+	    _it_smtpd_find "$1"
+}
+
+# it_smtpd_log - smtpd's log (-d: its stderr), with its filters' stderr
+it_smtpd_log() { cat "$IT_DIR/smtpd/smtpd.out" 2>/dev/null; }
+
+# _it_smtpd_find ERE - the newest delivered file with a line matching ERE
+_it_smtpd_find()
+{
+	local d f
+	d=$(it_smtpd_mail_dir)
+	[ -d "$d" ] || return 1
+	# Maildir names have no blanks; a file is complete when it is in new/.
+	for f in $(cd "$d" && ls -1t); do
+		grep -Eq -- "$1" "$d/$f" && { echo "$d/$f"; return 0; }
+	done
+	return 1
+}
+
+# _it_smtpd_users DIR - passwd and group with smtpd's compiled-in users
+_it_smtpd_users()
+{
+	local e=$1
+	cp /etc/passwd /etc/group "$e/"
+	grep -q '^opensmtpd:' "$e/passwd" || printf '%s\n' \
+	    "opensmtpd:x:$IT_SMTPD_UID:$IT_SMTPD_UID::/var/lib/opensmtpd/empty:/usr/sbin/nologin" \
+	    "opensmtpq:x:$IT_SMTPQ_UID:$IT_SMTPQ_UID::/var/lib/opensmtpd/empty:/usr/sbin/nologin" \
+	    >>"$e/passwd"
+	grep -q '^opensmtpd:' "$e/group" || printf '%s\n' \
+	    "opensmtpd:x:$IT_SMTPD_UID:" "opensmtpq:x:$IT_SMTPQ_UID:" >>"$e/group"
+	chmod 644 "$e/passwd" "$e/group"
+}
+
+# _it_smtpd_ns_run W R - the wrapper that supplies smtpd's fixed paths
+# inside its mount namespace, then execs its arguments (RECIPES.md 6):
+# users, spool, chroot dir, delivery helpers, control socket dir
+_it_smtpd_ns_run()
+{
+	cat <<EOF
+#!/bin/sh
+set -e
+mount --bind $1/etc/passwd /etc/passwd
+mount --bind $1/etc/group /etc/group
+mount --bind $1/varspool /var/spool
+mount -t overlay overlay -o lowerdir=$1/varlib:/var/lib /var/lib
+mount -t overlay overlay -o lowerdir=$2/usr/libexec:/usr/libexec /usr/libexec
+mount -t tmpfs tmpfs /run
+exec "\$@"
+EOF
+}
+
+# _it_smtpd_conf W PORT FILTER_CMD [CONF_LINE...] - smtpd.conf
+_it_smtpd_conf()
+{
+	local w=$1 port=$2 filter=$3 use=''
+	shift 3
+	echo 'admd "mx.example.test"'
+	echo 'table sinkusers { "@" = "nobody" }'
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+	if [ -n "$filter" ]; then
+		echo "filter \"it\" proc-exec \"$filter\""
+		use=' filter "it"'
+	fi
+	echo "listen on 127.0.0.1 port $port hostname mx.example.test$use"
+	[ "$IT_IPV6" = 0 ] ||
+	    echo "listen on ::1 port $port hostname mx.example.test$use"
+	echo "action \"sink\" maildir \"$w/maildir\" virtual <sinkusers>"
+	echo 'match from any for any action "sink"'
 }
