@@ -3,7 +3,7 @@
 #
 #   scripts/deps.sh         build and test packages (apt-get, only if missing)
 #   scripts/deps.sh mta     also fetch and unpack Postfix, Sendmail, Exim
-#                           (exim4-daemon-heavy), unbound and nsd into
+#                           (exim4-daemon-heavy), OpenSMTPD, unbound and nsd into
 #                           ${ENMA_MTA_CACHE:-/var/tmp/enma-mta} for the
 #                           integration tests (never installed system-wide:
 #                           the MTAs conflict with each other and with the host)

@@ -106,18 +106,27 @@ static const struct enma_conf_key conf_table[] = {
 	    "log the explanation a domain gives for a Sender ID fail",
 	    0, 0, NULL },
 	{ "dkim.auth", ENMA_CONF_BOOL, "true",
-	    "verify DKIM signatures (accepted; not yet used)", 0, 0, NULL },
+	    "verify DKIM signatures (RFC 6376): one dkim= entry per "
+	    "signature", 0, 0, NULL },
 	{ "dkim.signheader_limit", ENMA_CONF_UINT, "10",
-	    "most DKIM-Signature fields verified in one message (accepted; "
-	    "not yet used)", 0, 1000, NULL },
+	    "most DKIM-Signature fields verified in one message, from the "
+	    "top; the rest are counted in a comment; 0: up to 256", 0, 1000,
+	    NULL },
 	{ "dkim.accept_expired_signature", ENMA_CONF_BOOL, "false",
-	    "accept DKIM signatures past their x= time (accepted; not yet "
-	    "used)", 0, 0, NULL },
+	    "a DKIM signature past its x= time still passes (else policy)",
+	    0, 0, NULL },
 	{ "dkim.rfc4871_compatible", ENMA_CONF_BOOL, "false",
-	    "RFC 4871 compatibility for DKIM (accepted; not yet used)",
+	    "honour the g= tag of DKIM key records (RFC 4871; dropped by "
+	    "RFC 6376)", 0, 0, NULL },
+	{ "dkim.min_rsa_bits", ENMA_CONF_UINT, "1024",
+	    "smallest RSA key a passing DKIM signature may use; smaller "
+	    "gives policy (RFC 8301 3.2)", 1, 8192, NULL },
+	{ "dkim.allow_sha1", ENMA_CONF_BOOL, "false",
+	    "rsa-sha1 DKIM signatures may pass (else policy, RFC 8301 3.1)",
 	    0, 0, NULL },
 	{ "dkimadsp.auth", ENMA_CONF_BOOL, "true",
-	    "check DKIM ADSP (accepted; not yet used)", 0, 0, NULL },
+	    "check the author domain's signing practices (ADSP, RFC 5617): "
+	    "dkim-adsp= with header.from", 0, 0, NULL },
 	{ "authresult.identifier", ENMA_CONF_STRING, "",
 	    "authserv-id written into and removed from Authentication-Results; "
 	    "empty: this host's fully qualified name", 0, 0, NULL },
@@ -139,6 +148,20 @@ static const struct enma_conf_key conf_table[] = {
 	    "it the methods left give temperror", 1, 3600, NULL },
 	{ "dns.zonefile", ENMA_CONF_STRING, "",
 	    "zone file answered from when dns.resolver is zone", 0, 0, NULL },
+	/* filter-enma, the OpenSMTPD filter (plugins/opensmtpd) */
+	{ "opensmtpd.workers", ENMA_CONF_UINT, "8",
+	    "filter-enma: messages verified at the same time, each in its "
+	    "own thread (each may wait on the DNS)", 1, 256, NULL },
+	{ "opensmtpd.queue", ENMA_CONF_UINT, "64",
+	    "filter-enma: finished messages waiting for a thread; past it a "
+	    "message is passed on at once with temperror", 0, 100000, NULL },
+	{ "opensmtpd.spill_size", ENMA_CONF_UINT, "1048576",
+	    "filter-enma: bytes of one message kept in memory; the rest goes "
+	    "to a temporary file in opensmtpd.tmpdir, removed as it is made",
+	    0, 33554432, NULL },
+	{ "opensmtpd.tmpdir", ENMA_CONF_STRING, "/tmp",
+	    "filter-enma: directory of those temporary files (writable by "
+	    "smtpd's filter user)", 0, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, 0, NULL }
 };
 
