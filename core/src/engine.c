@@ -8,129 +8,46 @@
  * DNS work under one per-message budget and builds the verdicts and the
  * Authentication-Results value.
  *
+ * The methods live beside this file: SPF and Sender ID in engine_spf.c,
+ * DKIM (enma_dkim_verifier, fed as the message streams in) and ADSP in
+ * engine_dkim.c; this file keeps the engine, the session's life cycle,
+ * the verdict list they fill, the header and the log line.
+ *
  * Decisions this file makes where the RFCs leave the engine a choice:
  *
- *	- no client address (enma_session_connect with ip NULL: local
- *	  submission): every method gives none, with the comment "no client
- *	  address" (RFC 7208 has no IP to check; the header still tells
- *	  downstream that nothing was verified);
- *	- _eom with no _connect (or a bad address): temperror for every
- *	  method; with no _mail_from: spf temperror, the others run;
- *	- a null reverse-path checks postmaster@HELO (RFC 7208 2.4); with no
- *	  HELO, or a HELO that is not a multi-label domain name (an address
- *	  literal, a single label), the result is none (RFC 7208 4.3), with
- *	  a comment;
- *	- a MAIL FROM that does not parse as a reverse-path gives none
- *	  (RFC 7208 4.3: malformed domain) and no smtp.mailfrom property;
- *	- headers past ENMA_SESSION_MAX_HEADERS or _MAX_HEADER_BYTES are
- *	  still counted for the Authentication-Results numbering, but the
- *	  PRA could be among those dropped: sender-id gives temperror;
  *	- a transaction call (_mail_from, _header, _body) after _eom without
  *	  _reset starts a new transaction (an implicit _reset);
  *	- the excluded check (common.exclusion_addresses) comes before the
  *	  authenticated one: skipped is 1 when both hold;
  *	- an empty authresult.identifier means the host's name: gethostname(),
  *	  and only when that has no dot, one getaddrinfo(AI_CANONNAME) at
- *	  engine creation (never per message); set the key to avoid it.
+ *	  engine creation (never per message); set the key to avoid it;
+ *	- methods are written in a fixed order: spf, spf (HELO), sender-id,
+ *	  dkim (one entry per signature, in header order), dkim-adsp;
+ *	- an entry whose properties the header cannot take (a value over
+ *	  the builder's bound) is written without them, the others intact.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include <enma/engine.h>
-#include <enma/mail.h>
-#include <enma/spf.h>
-#include <enma/senderid.h>
-#include <enma/authres.h>
+#include "engine_int.h"
 
-#define SESSION_MAX_HELO	512	/* RFC 5321 4.5.3.1.4 */
 #define SESSION_MAX_PATH	1024	/* RFC 5321 4.5.3.1.3: 256; slack */
 #define SESSION_MAX_FORGED	100000	/* forged A-R fields listed */
 #define SESSION_HDR_START	32	/* first size of the header array */
-#define SESSION_MAX_VERDICTS	3	/* spf, spf on HELO, sender-id */
 #define ENGINE_MAX_HOSTNAME	255	/* RFC 1035 2.3.4 */
-#define ENGINE_LOG_MAX		2048	/* bytes of one log line */
 #define ENGINE_MS		1000u
 
-struct enma_engine {
-	struct enma_resolver	*resolver;
-	struct enma_zone	*zone;		/* dns.resolver: zone */
-	enma_log_fn		*log;
-	void			*log_arg;
-	char			*authserv_id;
-	struct enma_cidr_list	 excluded;	/* our own copy */
-	int			 spf_auth, spf_explog, spf_helo;
-	int			 sidf_auth, sidf_explog;
-	unsigned		 dns_budget_ms;
-};
-
-/* Where the session stands with the client address. */
-enum session_client {
-	CLIENT_UNSEEN = 0,	/* no _connect, or a bad address */
-	CLIENT_NOADDR,		/* _connect(NULL): local submission */
-	CLIENT_ADDR
-};
-
-/* Where the transaction stands. */
-enum session_tx {
-	TX_IDLE = 0,		/* nothing recorded since the last reset */
-	TX_OPEN,		/* _mail_from or _header seen */
-	TX_DONE			/* _eom done; results valid */
-};
-
-/* An SPF outcome kept for reuse (null sender and HELO check). */
-struct spf_outcome {
-	enum enma_spf_result	 result;
-	const char		*reason;
-	const char		*comment;
-};
-
-struct enma_session {
-	struct enma_engine	*eng;
-	struct enma_arena	*arena;		/* per transaction */
-	/* connection */
-	enum session_client	 client;
-	struct enma_ip		 ip;		/* unmapped for SPF */
-	int			 excluded;
-	int			 authenticated;
-	char			*helo;		/* malloc'd or NULL */
-	size_t			 helo_len;	/* may hold NUL bytes */
-	/* transaction */
-	enum session_tx		 tx;
-	const char		*mail_from;	/* raw, in the arena */
-	size_t			 mail_len;
-	int			 have_mail;
-	int			 mail_toolong;
-	struct enma_header	*hdrs;		/* raw bytes in the arena */
-	size_t			 nhdrs, hdrcap, hdrbytes;
-	int			 hdr_overflow;	/* a field was dropped */
-	int			 hdr_nomem;
-	unsigned		 ar_seen;	/* A-R fields so far */
-	unsigned		*forged;	/* numbers, arrival order */
-	unsigned		*forged_out;	/* the same, highest first */
-	size_t			 nforged, forgedcap;
-	int			 forged_lost;
-	/* results */
-	struct enma_verdict	 verdicts[SESSION_MAX_VERDICTS];
-	struct enma_authres_prop props[SESSION_MAX_VERDICTS];
-	int			 has_prop[SESSION_MAX_VERDICTS];
-	const char		*comments[SESSION_MAX_VERDICTS];
-	size_t			 nverdicts;
-	struct enma_buf		 header;
-	struct enma_buf		 logline;
-	struct enma_dns_ctx	 dns;
-	struct spf_outcome	 helo_out;	/* the HELO's SPF, once */
-	int			 helo_done;
-};
-
-/* engine_log - one line to the log callback, if there is one */
-static void __attribute__((format(printf, 3, 4)))
-engine_log(const struct enma_engine *e, int prio, const char *fmt, ...)
+/* engine_logf - one line to the log callback, if there is one */
+void
+engine_logf(const struct enma_engine *e, int prio, const char *fmt, ...)
 {
 	va_list		ap;
 	char		line[ENGINE_LOG_MAX];
@@ -145,9 +62,9 @@ engine_log(const struct enma_engine *e, int prio, const char *fmt, ...)
 	e->log(e->log_arg, prio, line);
 }
 
-/* session_printable - an arena copy of outside text fit for logs */
-static const char *
-session_printable(struct enma_session *s, const char *text)
+/* engine_printable - an arena copy of outside text fit for logs */
+const char *
+engine_printable(struct enma_session *s, const char *text)
 {
 	struct enma_buf	b;
 	const char	*out = NULL;
@@ -302,6 +219,8 @@ enma_engine_new(const struct enma_conf *conf, struct enma_resolver *res,
 	e->log = log;
 	e->log_arg = log_arg;
 	st = engine_settings(e, conf, errbuf, errlen);
+	if (st == ENMA_OK)
+		st = engine_dkim_new(e, conf, errbuf, errlen);
 	if (st == ENMA_OK && e->resolver == NULL)
 		st = engine_resolver(e, conf, errbuf, errlen);
 	if (st != ENMA_OK) {
@@ -320,6 +239,7 @@ enma_engine_free(struct enma_engine *e)
 		return;
 	enma_resolver_free(e->resolver);
 	enma_zone_free(e->zone);
+	engine_dkim_free(e);
 	free(e->excluded.v);
 	free(e->authserv_id);
 	free(e);
@@ -342,8 +262,9 @@ enma_session_new(struct enma_engine *e)
 	s->eng = e;
 	enma_buf_init(&s->header, 0);
 	enma_buf_init(&s->logline, 0);
-	if ((s->arena = enma_arena_new(ENMA_SESSION_ARENA_LIMIT)) == NULL) {
-		free(s);
+	if ((s->arena = enma_arena_new(ENMA_SESSION_ARENA_LIMIT)) == NULL ||
+	    engine_reserve(s, ENGINE_VERDICTS_START) != ENMA_OK) {
+		enma_session_free(s);
 		return NULL;
 	}
 	return s;
@@ -355,12 +276,15 @@ enma_session_free(struct enma_session *s)
 {
 	if (s == NULL)
 		return;
+	engine_dkim_reset(s);
 	enma_arena_free(s->arena);
 	enma_buf_free(&s->header);
 	enma_buf_free(&s->logline);
 	free(s->hdrs);
 	free(s->forged);
 	free(s->forged_out);
+	free(s->verdicts);
+	free(s->entries);
 	free(s->helo);
 	free(s);
 }
@@ -371,6 +295,7 @@ enma_session_reset(struct enma_session *s)
 {
 	if (s == NULL)
 		return;
+	engine_dkim_reset(s);	/* before the arena it uses goes */
 	enma_arena_reset(s->arena);
 	s->tx = TX_IDLE;
 	s->mail_from = NULL;
@@ -391,7 +316,7 @@ static void
 session_tx_open(struct enma_session *s, const char *call)
 {
 	if (s->tx == TX_DONE) {
-		engine_log(s->eng, LOG_WARNING, "%s after end of message "
+		engine_logf(s->eng, LOG_WARNING, "%s after end of message "
 		    "without reset: new transaction", call);
 		enma_session_reset(s);
 	}
@@ -418,7 +343,7 @@ enma_session_connect(struct enma_session *s, const struct enma_ip *ip,
 	}
 	if (ip->family != 4 && ip->family != 6) {
 		s->client = CLIENT_UNSEEN;
-		engine_log(s->eng, LOG_ERR, "connect: bad address family %d",
+		engine_logf(s->eng, LOG_ERR, "connect: bad address family %d",
 		    ip->family);
 		return ENMA_EINVAL;
 	}
@@ -441,7 +366,7 @@ enma_session_helo(struct enma_session *s, struct enma_span name)
 	if (name.len > SESSION_MAX_HELO)
 		name.len = SESSION_MAX_HELO + 1;	/* kept, never valid */
 	if ((h = malloc(name.len + 1)) == NULL) {
-		engine_log(s->eng, LOG_ERR, "helo: out of memory");
+		engine_logf(s->eng, LOG_ERR, "helo: out of memory");
 		return ENMA_ENOMEM;
 	}
 	if (name.len > 0)
@@ -479,7 +404,7 @@ enma_session_mail_from(struct enma_session *s, struct enma_span path)
 	}
 	s->mail_from = enma_arena_strndup(s->arena, path.p, path.len);
 	if (s->mail_from == NULL) {
-		engine_log(s->eng, LOG_ERR, "mail from: out of memory");
+		engine_logf(s->eng, LOG_ERR, "mail from: out of memory");
 		return ENMA_ENOMEM;
 	}
 	s->mail_len = path.len;
@@ -508,7 +433,7 @@ session_forged(struct enma_session *s, unsigned idx)
 	return ENMA_OK;
 lost:
 	if (!s->forged_lost)
-		engine_log(s->eng, LOG_ERR, "cannot list forged "
+		engine_logf(s->eng, LOG_ERR, "cannot list forged "
 		    "Authentication-Results field %u for deletion", idx);
 	s->forged_lost = 1;
 	return ENMA_ENOMEM;
@@ -546,7 +471,7 @@ session_keep_header(struct enma_session *s, struct enma_span raw)
 	return ENMA_OK;
 nomem:
 	if (!s->hdr_nomem)
-		engine_log(s->eng, LOG_ERR, "header: out of memory");
+		engine_logf(s->eng, LOG_ERR, "header: out of memory");
 	s->hdr_nomem = 1;
 	return ENMA_ENOMEM;
 }
@@ -561,6 +486,7 @@ enma_session_header(struct enma_session *s, struct enma_span raw)
 	if (s == NULL || (raw.p == NULL && raw.len > 0))
 		return ENMA_EINVAL;
 	session_tx_open(s, "header");
+	engine_dkim_header(s);
 	if (enma_header_parse(raw, &h) != ENMA_OK)
 		return ENMA_ESYNTAX;	/* no name: the MTA counts none */
 	if (enma_span_caseeq_cstr(h.name, ENMA_AUTHRES_NAME)) {
@@ -574,175 +500,88 @@ enma_session_header(struct enma_session *s, struct enma_span raw)
 	return st;
 }
 
-/* enma_session_body - accepted and ignored until DKIM hashes it */
+/* enma_session_body - a chunk into the DKIM body hashes; not kept */
 enma_status
 enma_session_body(struct enma_session *s, struct enma_span chunk)
 {
 	if (s == NULL || (chunk.p == NULL && chunk.len > 0))
 		return ENMA_EINVAL;
 	session_tx_open(s, "body");
+	engine_dkim_body(s, chunk);
 	return ENMA_OK;
 }
 
-/* session_add - one verdict slot; returns its index */
-static size_t
-session_add(struct enma_session *s, const char *method,
-    const struct spf_outcome *o)
+/* engine_reserve - room for n more verdicts, kept for the session */
+enma_status
+engine_reserve(struct enma_session *s, size_t n)
+{
+	struct enma_verdict	*v;
+	struct engine_entry	*en;
+	size_t			 cap = s->verdcap;
+
+	if (n > ENGINE_MAX_VERDICTS - s->nverdicts)
+		return ENMA_ELIMIT;
+	if (s->nverdicts + n <= cap)
+		return ENMA_OK;
+	while (cap < s->nverdicts + n)
+		cap = cap == 0 ? ENGINE_VERDICTS_START : cap * 2;
+	if ((v = realloc(s->verdicts, cap * sizeof(*v))) == NULL)
+		return ENMA_ENOMEM;
+	s->verdicts = v;
+	if ((en = realloc(s->entries, cap * sizeof(*en))) == NULL)
+		return ENMA_ENOMEM;
+	s->entries = en;
+	s->verdcap = cap;
+	return ENMA_OK;
+}
+
+/* engine_verdict - one verdict slot; SIZE_MAX when there is no room */
+size_t
+engine_verdict(struct enma_session *s, const char *method,
+    const char *logname, const char *result, const char *reason,
+    const char *comment)
 {
 	size_t	i = s->nverdicts;
 
-	if (i == SESSION_MAX_VERDICTS)
-		return i;	/* cannot happen: one slot per method */
+	if (i == s->verdcap && engine_reserve(s, 1) != ENMA_OK) {
+		engine_logf(s->eng, LOG_ERR, "%s=%s: no room for the "
+		    "verdict", method, result);
+		return SIZE_MAX;
+	}
 	s->verdicts[i].method = method;
-	s->verdicts[i].result = enma_spf_result_to_text(o->result);
+	s->verdicts[i].result = result;
 	s->verdicts[i].identity = NULL;
-	s->verdicts[i].reason = o->comment != NULL ? o->comment : o->reason;
-	s->comments[i] = o->comment;
-	s->has_prop[i] = 0;
+	s->verdicts[i].reason = reason;
+	s->entries[i].logname = logname != NULL ? logname : method;
+	s->entries[i].comment = comment;
+	s->entries[i].nprops = 0;
 	s->nverdicts++;
 	return i;
 }
 
-/* session_prop - the verdict's property (RFC 8601 2.7) and identity */
-static void
-session_prop(struct enma_session *s, size_t i, const char *ptype,
+/* engine_prop - one property (RFC 8601 2.7); the first is the identity */
+void
+engine_prop(struct enma_session *s, size_t i, const char *ptype,
     const char *property, const char *value)
 {
-	if (i >= s->nverdicts || value == NULL)
+	struct engine_entry	*en;
+
+	if (i >= s->nverdicts || value == NULL || property == NULL)
 		return;
-	s->props[i].ptype = ptype;
-	s->props[i].property = property;
-	s->props[i].value = value;
-	s->has_prop[i] = 1;
-	s->verdicts[i].identity = enma_arena_printf(s->arena, "%s.%s=%s",
-	    ptype, property, session_printable(s, value));
-}
-
-/* session_set - fill an outcome decided here rather than by SPF */
-static void
-session_set(struct spf_outcome *o, enum enma_spf_result r, const char *why)
-{
-	o->result = r;
-	o->reason = why;
-	o->comment = why;
-}
-
-/* session_client_rules - 1 when the client address decides the verdict */
-static int
-session_client_rules(const struct enma_session *s, struct spf_outcome *o)
-{
-	if (s->client == CLIENT_UNSEEN) {
-		session_set(o, ENMA_SPF_TEMPERROR, "no client address given");
-		return 1;
-	}
-	if (s->client == CLIENT_NOADDR) {
-		session_set(o, ENMA_SPF_NONE, "no client address");
-		return 1;
-	}
-	return 0;
-}
-
-/* session_helo_macro - the HELO for %{h}, when it is printable text */
-static const char *
-session_helo_macro(const struct enma_session *s)
-{
-	const char	*p;
-
-	if (s->helo == NULL || s->helo_len > SESSION_MAX_HELO ||
-	    strlen(s->helo) != s->helo_len)
-		return NULL;	/* too long, or a NUL byte inside */
-	for (p = s->helo; *p != '\0'; p++)
-		if (!enma_isvchar((unsigned char)*p))
-			return NULL;
-	return s->helo;
-}
-
-/* session_helo_domain - the HELO as a multi-label domain name (4.3) */
-static enma_status
-session_helo_domain(struct enma_session *s, const char **out)
-{
-	enma_status	st;
-
-	*out = NULL;
-	if (session_helo_macro(s) == NULL)
-		return ENMA_ESYNTAX;
-	st = enma_domain_normalise(enma_span_from_cstr(s->helo), s->arena,
-	    out);
-	/* RFC 7208 4.3: a multi-label domain name, not an address literal */
-	if (st == ENMA_OK && (strchr(*out, '.') == NULL ||
-	    !enma_domain_is_valid(enma_span_from_cstr(*out))))
-		st = ENMA_ESYNTAX;
-	if (st != ENMA_OK)
-		*out = NULL;
-	return st;
-}
-
-/* session_spf_run - check_host() for one identity */
-static void
-session_spf_run(struct enma_session *s, enum enma_spf_scope scope,
-    const char *local, const char *domain, int explog, const char *what,
-    struct spf_outcome *o)
-{
-	struct enma_spf_request	 rq;
-	struct enma_spf_response rs;
-	enma_status		 st;
-
-	memset(&rq, 0, sizeof(rq));
-	memset(&rs, 0, sizeof(rs));
-	rq.scope = scope;
-	rq.ip = s->ip;
-	rq.sender_local = local;
-	rq.sender_domain = domain;
-	rq.helo = session_helo_macro(s);
-	rq.receiver = s->eng->authserv_id;
-	rq.want_explanation = explog;
-	rq.dns = &s->dns;
-	st = enma_spf_check(&rq, s->arena, &rs);
-	if (st != ENMA_OK || rs.result == ENMA_SPF_UNSET) {
-		engine_log(s->eng, LOG_ERR, "%s: %s", what, st != ENMA_OK ?
-		    enma_strerror(st) : "no verdict");
-		session_set(o, ENMA_SPF_TEMPERROR, st == ENMA_ENOMEM ?
-		    "out of memory" : "internal error");
+	en = &s->entries[i];
+	if (en->nprops == ENGINE_MAX_PROPS)
 		return;
-	}
-	o->result = rs.result;
-	o->reason = rs.reason;
-	o->comment = NULL;
-	if (explog && rs.result == ENMA_SPF_FAIL && rs.explanation != NULL)
-		engine_log(s->eng, LOG_INFO, "%s explanation: %s", what,
-		    session_printable(s, rs.explanation));
+	en->props[en->nprops].ptype = ptype;
+	en->props[en->nprops].property = property;
+	en->props[en->nprops].value = value;
+	if (en->nprops++ == 0)
+		s->verdicts[i].identity = enma_arena_printf(s->arena,
+		    "%s.%s=%s", ptype, property, engine_printable(s, value));
 }
 
-/* session_helo_outcome - SPF on postmaster@HELO, computed once */
-static void
-session_helo_outcome(struct enma_session *s, struct spf_outcome *o)
-{
-	const char	*d;
-	enma_status	 st;
-
-	if (s->helo_done) {
-		*o = s->helo_out;
-		return;
-	}
-	st = session_helo_domain(s, &d);
-	if (session_client_rules(s, o))
-		;
-	else if (st == ENMA_ENOMEM)
-		session_set(o, ENMA_SPF_TEMPERROR, "out of memory");
-	else if (s->helo == NULL)
-		session_set(o, ENMA_SPF_NONE, "no HELO");
-	else if (st != ENMA_OK)
-		session_set(o, ENMA_SPF_NONE, "HELO is not a domain name");
-	else	/* RFC 7208 2.3 and 2.4: postmaster@HELO */
-		session_spf_run(s, ENMA_SPF_SCOPE_SPF1, "postmaster", d,
-		    s->eng->spf_explog, "spf helo", o);
-	s->helo_out = *o;
-	s->helo_done = 1;
-}
-
-/* session_mailfrom_value - smtp.mailfrom: local@domain, or the domain */
-static const char *
-session_mailfrom_value(struct enma_session *s, const char *local,
+/* engine_addr_value - smtp.mailfrom, header.from: local@domain */
+const char *
+engine_addr_value(struct enma_session *s, const char *local,
     const char *domain)
 {
 	if (local == NULL || local[0] == '\0')
@@ -750,97 +589,31 @@ session_mailfrom_value(struct enma_session *s, const char *local,
 	return enma_arena_printf(s->arena, "%s@%s", local, domain);
 }
 
-/* session_spf - the MAIL FROM identity (RFC 7208 2.4) */
-static void
-session_spf(struct enma_session *s)
+/*
+ * session_entry_add - one entry; when its properties are refused (they
+ * are checked before anything is written), the entry without them
+ */
+static enma_status
+session_entry_add(struct enma_session *s, struct enma_authres *ar, size_t i,
+    int full)
 {
-	struct enma_mailbox	mb;
-	struct spf_outcome	o;
-	const char		*value = NULL, *d;
-	enma_status		 st = ENMA_ESYNTAX;
+	const struct engine_entry	*en = &s->entries[i];
+	const struct enma_verdict	*v = &s->verdicts[i];
+	enma_status			 st;
 
-	memset(&mb, 0, sizeof(mb));
-	if (s->have_mail && !s->mail_toolong && s->mail_from != NULL)
-		st = enma_path_parse(enma_span_make(s->mail_from,
-		    s->mail_len), s->arena, &mb);
-	if (!s->have_mail)
-		session_set(&o, ENMA_SPF_TEMPERROR, "no MAIL FROM given");
-	else if (st == ENMA_ENOMEM)
-		session_set(&o, ENMA_SPF_TEMPERROR, "out of memory");
-	else if (st != ENMA_OK)	/* RFC 7208 4.3: malformed: none */
-		session_set(&o, ENMA_SPF_NONE, "MAIL FROM is not a valid "
-		    "reverse-path");
-	else if (mb.domain == NULL) {
-		/* RFC 7208 2.4: the null sender is postmaster@HELO */
-		session_helo_outcome(s, &o);
-		if (session_helo_domain(s, &d) == ENMA_OK)
-			value = session_mailfrom_value(s, "postmaster", d);
-	} else {
-		value = session_mailfrom_value(s, mb.local, mb.domain);
-		if (!session_client_rules(s, &o))
-			session_spf_run(s, ENMA_SPF_SCOPE_SPF1, mb.local,
-			    mb.domain, s->eng->spf_explog, "spf", &o);
-	}
-	session_prop(s, session_add(s, "spf", &o), "smtp", "mailfrom", value);
-}
-
-/* session_spf_helo - the separate HELO check (RFC 7208 2.3) */
-static void
-session_spf_helo(struct enma_session *s)
-{
-	struct spf_outcome	o;
-	const char		*d;
-
-	session_helo_outcome(s, &o);
-	(void)session_helo_domain(s, &d);
-	/* a HELO that is not printable text is not written at all */
-	session_prop(s, session_add(s, "spf", &o), "smtp", "helo",
-	    d != NULL ? d : session_helo_macro(s));
-}
-
-/* session_lower - an arena copy of a header field name, lower case */
-static const char *
-session_lower(struct enma_session *s, const char *name)
-{
-	char	*p, *q;
-
-	if ((p = enma_arena_strdup(s->arena, name)) == NULL)
-		return NULL;
-	for (q = p; *q != '\0'; q++)
-		*q = (char)enma_tolower((unsigned char)*q);
-	return p;
-}
-
-/* session_sidf - Sender ID on the PRA (RFC 4406, RFC 4407) */
-static void
-session_sidf(struct enma_session *s)
-{
-	struct enma_mailbox	 mb;
-	struct spf_outcome	 o;
-	const char		*which = NULL, *prop = NULL, *value = NULL;
-	enma_status		 st = ENMA_EINVAL;
-
-	memset(&mb, 0, sizeof(mb));
-	if (!s->hdr_overflow && !s->hdr_nomem)
-		st = enma_senderid_pra(s->hdrs, s->nhdrs, s->arena, &mb,
-		    &which);
-	if (st == ENMA_OK && which != NULL && mb.domain != NULL) {
-		prop = session_lower(s, which);
-		value = session_mailfrom_value(s, mb.local, mb.domain);
-	}
-	if (s->hdr_overflow)
-		session_set(&o, ENMA_SPF_TEMPERROR, "header limit reached");
-	else if (s->hdr_nomem || st == ENMA_ENOMEM ||
-	    (st == ENMA_OK && (prop == NULL || value == NULL)))
-		session_set(&o, ENMA_SPF_TEMPERROR, "out of memory");
-	else if (st != ENMA_OK)	/* RFC 4406 4: no PRA is a permerror */
-		session_set(&o, ENMA_SPF_PERMERROR, "no purported "
-		    "responsible address");
-	else if (!session_client_rules(s, &o))
-		session_spf_run(s, ENMA_SPF_SCOPE_PRA, mb.local, mb.domain,
-		    s->eng->sidf_explog, "sender-id", &o);
-	session_prop(s, session_add(s, "sender-id", &o), "header", prop,
-	    prop != NULL ? value : NULL);
+	if (!full)
+		return enma_authres_add(ar, v->method, v->result, NULL,
+		    NULL, 0);
+	st = enma_authres_add(ar, v->method, v->result, en->comment,
+	    en->props, en->nprops);
+	if (st == ENMA_OK || en->nprops == 0 ||
+	    enma_buf_status(&ar->buf) != ENMA_OK)
+		return st;
+	engine_logf(s->eng, LOG_WARNING, "Authentication-Results: %s=%s "
+	    "written without its properties: %s", v->method, v->result,
+	    enma_strerror(st));
+	return enma_authres_add(ar, v->method, v->result, en->comment,
+	    NULL, 0);
 }
 
 /* session_header_try - build the A-R value; full: with props/comments */
@@ -855,9 +628,7 @@ session_header_try(struct enma_session *s, int full)
 	enma_authres_init(&ar);
 	st = enma_authres_begin(&ar, s->eng->authserv_id);
 	for (i = 0; st == ENMA_OK && i < s->nverdicts; i++)
-		st = enma_authres_add(&ar, s->verdicts[i].method,
-		    s->verdicts[i].result, full ? s->comments[i] : NULL,
-		    &s->props[i], full && s->has_prop[i] ? 1 : 0);
+		st = session_entry_add(s, &ar, i, full);
 	if (st == ENMA_OK)
 		st = enma_authres_finish(&ar, sizeof(ENMA_AUTHRES_NAME) - 1,
 		    &s->header);
@@ -873,28 +644,25 @@ session_header(struct enma_session *s)
 
 	if ((st = session_header_try(s, 1)) == ENMA_OK)
 		return ENMA_OK;
-	engine_log(s->eng, LOG_ERR, "Authentication-Results: %s; written "
+	engine_logf(s->eng, LOG_ERR, "Authentication-Results: %s; written "
 	    "without properties", enma_strerror(st));
 	if ((st = session_header_try(s, 0)) != ENMA_OK)
-		engine_log(s->eng, LOG_ERR, "Authentication-Results: %s; "
+		engine_logf(s->eng, LOG_ERR, "Authentication-Results: %s; "
 		    "no header", enma_strerror(st));
 	return st;
 }
 
-/* session_logline - "spf=pass sender-id=none" */
+/* session_logline - "spf=pass sender-id=none dkim=pass dkim-adsp=pass" */
 static void
 session_logline(struct enma_session *s)
 {
 	size_t	i;
 
 	enma_buf_reset(&s->logline);
-	for (i = 0; i < s->nverdicts; i++) {
-		(void)enma_buf_printf(&s->logline, "%s%s%s=%s",
-		    i > 0 ? " " : "", s->verdicts[i].method,
-		    s->props[i].property != NULL && s->has_prop[i] &&
-		    strcmp(s->props[i].property, "helo") == 0 ? "-helo" : "",
+	for (i = 0; i < s->nverdicts; i++)
+		(void)enma_buf_printf(&s->logline, "%s%s=%s",
+		    i > 0 ? " " : "", s->entries[i].logname,
 		    s->verdicts[i].result);
-	}
 	if (s->nverdicts == 0)
 		(void)enma_buf_puts(&s->logline, "none");
 }
@@ -922,7 +690,6 @@ enma_session_eom(struct enma_session *s, struct enma_result *r)
 	memset(r, 0, sizeof(*r));
 	s->nverdicts = 0;
 	s->helo_done = 0;
-	memset(s->has_prop, 0, sizeof(s->has_prop));
 	enma_buf_reset(&s->header);
 	s->tx = TX_DONE;
 	session_deletions(s, r);
@@ -937,11 +704,13 @@ enma_session_eom(struct enma_session *s, struct enma_result *r)
 	enma_dns_ctx_init(&s->dns, s->eng->resolver, s->eng->dns_budget_ms,
 	    ENMA_DNS_MESSAGE_MAX_QUERIES);
 	if (s->eng->spf_auth)
-		session_spf(s);
+		engine_spf_mailfrom(s);
 	if (s->eng->spf_helo)
-		session_spf_helo(s);
+		engine_spf_helo(s);
 	if (s->eng->sidf_auth)
-		session_sidf(s);
+		engine_sidf(s);
+	if (s->eng->dkim_auth || s->eng->adsp_auth)
+		engine_dkim_eom(s);
 	st = session_header(s);
 	session_logline(s);
 	r->header_name = ENMA_AUTHRES_NAME;

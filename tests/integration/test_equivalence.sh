@@ -58,6 +58,11 @@ sid-fail   127.0.0.2 client.example.org    alice@spf-pass.example.org      basic
 sid-sender 127.0.0.2 client.example.org    alice@spf-pass.example.org      sender alice@sid-fail.example.org bob@sid-pass.example.org 1
 EOF
 )
+# DKIM and ADSP: the DKIM_SCENARIOS of dkim_cases.sh (shared with
+# test_milter.sh and test_exim.sh), each message signed once by dkimpy
+# and sent through every adapter (one_dkim_case below).
+. "$HERE/dkim_cases.sh"
+
 # Sent after the DNS server is stopped.
 CASE_DNS_DOWN='dns-down 127.0.0.2 client.example.org alice@spf-pass.example.org basic alice@spf-pass.example.org - 1'
 
@@ -144,8 +149,8 @@ ours_count()
 # one_case LINE - send the case through every adapter, compare
 one_case()
 {
-	local name src helo mfrom tmpl from sender nours id data a f
-	local net=() first='' firstval='' val
+	local name src helo mfrom tmpl from sender nours id data
+	local net=()
 	read -r name src helo mfrom tmpl from sender nours <<<"$1"
 	id=eq-$name
 	if [ "$src" = ::1 ]; then
@@ -158,9 +163,19 @@ one_case()
 		net=(--source "$src")
 	fi
 	data=$(make_message "$id" "$tmpl" "$from" "$sender")
+	send_compare "$id" "$data" "$nours" "${net[@]}" --helo "$helo" \
+	    --from "$mfrom"
+}
+
+# send_compare ID DATA NOURS SEND-ARGS... - DATA, the same bytes, through
+# every adapter; each leaves NOURS headers of ours, all the same values
+send_compare()
+{
+	local id=$1 data=$2 nours=$3 a f val first='' firstval=''
+	shift 3
 	for a in "${RUNNING[@]}"; do
-		it_ok "$id: $a accepts" "eq_send_$a" "${net[@]}" \
-		    --helo "$helo" --from "$mfrom" --data "$data" || continue
+		it_ok "$id: $a accepts" "eq_send_$a" "$@" --data "$data" ||
+		    continue
 		f=$("eq_find_$a" "^X-Enma-Test: ${id}[[:space:]]*$")
 		if [ -z "$f" ]; then
 			it_fail "$id: $a delivers"
@@ -177,6 +192,32 @@ one_case()
 			    "$firstval" "$val"
 		fi
 	done
+}
+
+# one_dkim_case LINE - a DKIM_SCENARIOS line of dkim_cases.sh, signed
+# once by dkimpy: every adapter gets the same signature
+one_dkim_case()
+{
+	local name from prep expect id data
+	read -r name from prep expect <<<"$1"
+	id=eq-$name
+	data=$(make_message "$id" dkim "$from" -)
+	if ! dkim_prep "$data" "$prep" 2>"$IT_DIR/prep.$id.err"; then
+		it_fail "$id: signed by dkimpy" "$(cat "$IT_DIR/prep.$id.err")"
+		return
+	fi
+	send_compare "$id" "$data" 1 --source 127.0.0.2 \
+	    --helo client.example.org --from alice@spf-pass.example.org
+}
+
+# run_dkim_cases - every DKIM_SCENARIOS line
+run_dkim_cases()
+{
+	local line
+	while IFS= read -r line; do
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		one_dkim_case "$line"
+	done <<<"$DKIM_SCENARIOS"
 }
 
 # run_cases TABLE
@@ -199,7 +240,8 @@ if [ ${#ADAPTERS[@]} -lt 2 ]; then
 fi
 
 it_ok "unbound starts" it_dns_start --servfail servfail.example.org \
-    --timeout timeout.example.org "$HERE/zones/example.org.zone"
+    --timeout timeout.example.org "$HERE/zones/example.org.zone" \
+    "$HERE/zones/dkim.example.org.zone"
 EQ_CONF=$IT_DIR/enma.conf
 cat >"$EQ_CONF" <<EOF
 # enma.conf for test_equivalence.sh: one file for every adapter
@@ -223,6 +265,7 @@ for a in "${ADAPTERS[@]}"; do
 done
 if [ ${#RUNNING[@]} -eq ${#ADAPTERS[@]} ]; then
 	run_cases "$CASES"
+	run_dkim_cases
 	it_dns_stop
 	run_cases "$CASE_DNS_DOWN"
 else

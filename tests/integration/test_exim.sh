@@ -8,9 +8,10 @@
 # below is sent with swaks and checked in the DELIVERED message (and in
 # Exim's main log for the log line), never through the plugin itself.
 # The expected verdicts were derived by hand from RFC 7208 (SPF), RFC
-# 4406/4407 (Sender ID) and RFC 8601 (Authentication-Results) for the
-# zone data, whose comments give the rule for each name; they are the
-# same as test_milter.sh's.  Then what only Exim has: the configuration
+# 4406/4407 (Sender ID), RFC 6376/8301/8463 (DKIM), RFC 5617 (ADSP) and
+# RFC 8601 (Authentication-Results) for the zone data, whose comments
+# give the rule for each name; they are the same as test_milter.sh's
+# (the DKIM ones shared through dkim_cases.sh, signed by dkimpy).  Then what only Exim has: the configuration
 # named by an ACL variable or taken from the default path, a broken or
 # missing configuration (451, the reason in the log), a local submission
 # (no client address), two messages in one Exim process, the sockets the
@@ -22,6 +23,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib.sh"
 
 SO=${ENMA_EXIM_SO:-$TOP/build/enma_exim.so}
+. "$HERE/dkim_cases.sh"
 AUTHSERV=mx.example.test
 
 # Scenarios.  Columns: name, client address (::1 = IPv6), HELO name,
@@ -78,11 +80,8 @@ auth       127.0.0.2 client.example.org alice@spf-fail.example.org     forged-tw
 sid-pass   127.0.0.2 client.example.org alice@spf-none.example.org     basic  alice@sid-pass.example.org  - - sender-id=pass header.from=alice@sid-pass.example.org spf=none one-ours
 sid-fail   127.0.0.2 client.example.org alice@spf-pass.example.org     basic  alice@sid-fail.example.org  - - sender-id=fail header.from=alice@sid-fail.example.org spf=pass one-ours
 sid-sender 127.0.0.2 client.example.org alice@spf-pass.example.org     sender alice@sid-fail.example.org bob@sid-pass.example.org - sender-id=pass header.sender=bob@sid-pass.example.org spf=pass one-ours
-# DKIM (RFC 6376), once the engine verifies it: a template signed with
-# the key published in the zone, sent byte for byte (make_message must
-# then leave the signed fields and the body alone), e.g.
-# dkim-pass 127.0.0.2 client.example.org alice@spf-pass.example.org dkim-signed alice@spf-pass.example.org - - dkim=pass header.d=example.org one-ours
-# dkim-fail 127.0.0.2 client.example.org alice@spf-pass.example.org dkim-altered alice@spf-pass.example.org - - dkim=fail one-ours
+# DKIM (RFC 6376) and ADSP (RFC 5617): the DKIM_SCENARIOS table of
+# dkim_cases.sh, shared with test_milter.sh (dkim_scenario below).
 #
 # The configuration: the default path, a broken or missing file (the
 # sender is told to retry, the reason is logged), a DNS budget lowered.
@@ -249,6 +248,43 @@ run_table()
 		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 		scenario "$line"
 	done <<<"$1"
+}
+
+# dkim_scenario LINE - one DKIM_SCENARIOS line (dkim_cases.sh), and the
+# plugin's log line with every verdict of it
+dkim_scenario()
+{
+	local name from prep expect id data f t
+	read -r name from prep expect <<<"$1"
+	id=exim-$name
+	data=$(make_message "$id" dkim "$from" -)
+	if ! dkim_prep "$data" "$prep" 2>"$IT_DIR/prep.$id.err"; then
+		it_fail "$id: signed by dkimpy" "$(cat "$IT_DIR/prep.$id.err")"
+		return
+	fi
+	it_ok "$id: message accepted" it_send "$IT_EXIM_PORT" \
+	    --source 127.0.0.2 --helo client.example.org \
+	    --from alice@spf-pass.example.org --data "$data"
+	f=$(it_exim_wait_delivered "^X-Enma-Test: ${id}[[:space:]]*$")
+	if [ -z "$f" ]; then
+		it_fail "$id: message delivered"
+		return
+	fi
+	it_pass "$id: message delivered"
+	for t in $expect; do
+		check "$id" "$f" "$t"
+	done
+	check_logged "$id" "$f" 127.0.0.2 "$expect"
+}
+
+# run_dkim_table - every DKIM_SCENARIOS line
+run_dkim_table()
+{
+	local line
+	while IFS= read -r line; do
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		dkim_scenario "$line"
+	done <<<"$DKIM_SCENARIOS"
 }
 
 # --- what only Exim has ------------------------------------------------------
@@ -428,7 +464,8 @@ fi
 exports
 
 it_ok "unbound starts" it_dns_start --servfail servfail.example.org \
-    --timeout timeout.example.org "$HERE/zones/example.org.zone"
+    --timeout timeout.example.org "$HERE/zones/example.org.zone" \
+    "$HERE/zones/dkim.example.org.zone"
 write_confs
 # The HELO name picks the file (conf-map), else the test's enma.conf.
 ACL_CONF="\${lookup{\$sender_helo_name}lsearch{$IT_DIR/conf/conf-map}"
@@ -439,6 +476,7 @@ it_eq "Exim's local_scan_timeout (the budget stays below it)" \
     "local_scan_timeout = 5m" "$(it_exim_run -bP local_scan_timeout 2>&1)"
 
 run_table "$SCENARIOS"
+run_dkim_table
 clamped
 local_submission
 one_process

@@ -3,12 +3,14 @@
 #
 #	bash tests/integration/test_milter.sh [postfix] [sendmail]
 #
-# unbound serves zones/example.org.zone on loopback; one enma (foreground)
-# serves both MTAs; every scenario of the table below is sent to each MTA
-# with swaks and checked in the DELIVERED message, never in a log.  The
-# expected verdicts were derived by hand from RFC 7208 (SPF), RFC 4406/4407
-# (Sender ID) and RFC 8601 (Authentication-Results) for the zone data, whose
-# comments give the rule for each name.  Then the daemon itself: its flags,
+# unbound serves zones/example.org.zone and zones/dkim.example.org.zone on
+# loopback; one enma (foreground) serves both MTAs; every scenario of the
+# tables below is sent to each MTA with swaks and checked in the DELIVERED
+# message, never in a log.  The expected verdicts were derived by hand from
+# RFC 7208 (SPF), RFC 4406/4407 (Sender ID), RFC 6376, 8301 and 8463
+# (DKIM), RFC 5617 (ADSP) and RFC 8601 (Authentication-Results) for the
+# zone data, whose comments give the rule for each name; the DKIM messages
+# are signed at test time by dkimpy (dkim_sign.py), an independent signer.  Then the daemon itself: its flags,
 # a configuration error (exit 78, "file:line: reason"), the sample
 # conf/enma.conf in daemon mode (pid file, user switch after binding a unix
 # socket with its mode), and a clean stop on SIGTERM.  Needs root and
@@ -66,6 +68,10 @@ sid-fail   127.0.0.2 client.example.org alice@spf-pass.example.org     basic  al
 sid-sender 127.0.0.2 client.example.org alice@spf-pass.example.org     sender alice@sid-fail.example.org bob@sid-pass.example.org sender-id=pass header.sender=bob@sid-pass.example.org spf=pass one-ours
 EOF
 )
+# DKIM (RFC 6376) and ADSP (RFC 5617): the DKIM_SCENARIOS table of
+# dkim_cases.sh (shared with test_exim.sh), run by run_dkim_table below.
+. "$HERE/dkim_cases.sh"
+
 # Sent after the DNS server is stopped: still delivered, with temperror.
 SCENARIO_DNS_DOWN='dns-down 127.0.0.2 client.example.org alice@spf-pass.example.org basic alice@spf-pass.example.org - spf=temperror sender-id=temperror one-ours top'
 
@@ -250,6 +256,40 @@ run_table()
 		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 		scenario "$1" "$line"
 	done <<<"$2"
+}
+
+# dkim_scenario MTA LINE - one DKIM_SCENARIOS line
+dkim_scenario()
+{
+	local mta=$1 name from prep expect id data f t
+	read -r name from prep expect <<<"$2"
+	id=$mta-$name
+	data=$(make_message "$id" dkim "$from" -)
+	if ! dkim_prep "$data" "$prep" 2>"$IT_DIR/prep.$id.err"; then
+		it_fail "$id: signed by dkimpy" "$(cat "$IT_DIR/prep.$id.err")"
+		return
+	fi
+	it_ok "$id: message accepted" it_send "$mta" --source 127.0.0.2 \
+	    --from alice@spf-pass.example.org --data "$data"
+	f=$(it_wait_delivered "$mta" "^X-Enma-Test: $id[[:space:]]*$")
+	if [ -z "$f" ]; then
+		it_fail "$id: message delivered"
+		return
+	fi
+	it_pass "$id: message delivered"
+	for t in $expect; do
+		check "$id" "$f" "$t"
+	done
+}
+
+# run_dkim_table MTA - every DKIM_SCENARIOS line
+run_dkim_table()
+{
+	local line
+	while IFS= read -r line; do
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		dkim_scenario "$1" "$line"
+	done <<<"$DKIM_SCENARIOS"
 }
 
 # --- the milter protocol without an MTA (miltertest) -------------------------
@@ -484,7 +524,8 @@ fi
 daemon_flags
 
 it_ok "unbound starts" it_dns_start --servfail servfail.example.org \
-    --timeout timeout.example.org "$HERE/zones/example.org.zone"
+    --timeout timeout.example.org "$HERE/zones/example.org.zone" \
+    "$HERE/zones/dkim.example.org.zone"
 
 # dns.timeout 11 s: the no-answer scenario keeps end of message past
 # Sendmail's 10 s reply timeout (T=...R:10s), so the mail only gets
@@ -514,6 +555,7 @@ for mta in "${MTAS[@]}"; do
 done
 for mta in "${MTAS[@]}"; do
 	run_table "$mta" "$SCENARIOS"
+	run_dkim_table "$mta"
 done
 
 # One log line per message, with the MTA's queue id and the verdicts.

@@ -97,8 +97,10 @@ mkengine(struct enma_zone *z, const char *extra)
 	struct enma_engine	*e = NULL;
 	char			 err[512];
 
+	/* DKIM and ADSP have their own tests: test_engine_dkim.c */
 	CHECK(enma_conf_load_span(c, ENMA_SPAN_LIT("authresult.identifier: "
-	    ID "\n"), "base", err, sizeof(err)) == ENMA_OK, "base: %s", err);
+	    ID "\ndkim.auth: false\ndkimadsp.auth: false\n"), "base", err,
+	    sizeof(err)) == ENMA_OK, "base: %s", err);
 	CHECK(enma_conf_load_span(c, enma_span_from_cstr(extra), "extra", err,
 	    sizeof(err)) == ENMA_OK, "extra: %s", err);
 	CHECK(enma_resolver_zone_new(z, &r) == ENMA_OK, "zone resolver");
@@ -647,6 +649,8 @@ test_engine_conf(void)
 	(void)enma_conf_set(c, "dns.zonefile", path, err, sizeof(err));
 	(void)enma_conf_set(c, "authresult.identifier", ID, err, sizeof(err));
 	(void)enma_conf_set(c, "sidf.auth", "off", err, sizeof(err));
+	(void)enma_conf_set(c, "dkim.auth", "off", err, sizeof(err));
+	(void)enma_conf_set(c, "dkimadsp.auth", "off", err, sizeof(err));
 	CHECK(enma_engine_new(c, NULL, NULL, NULL, &e, err, sizeof(err)) ==
 	    ENMA_OK, "zone file: %s", err);
 	enma_conf_free(c);	/* the engine keeps what it needs */

@@ -73,7 +73,8 @@ enma_status enma_session_body(struct enma_session *, struct enma_span);
 
 /* One verdict, for logs and metrics; strings live until _reset/_free. */
 struct enma_verdict {
-	const char	*method;	/* "spf", "sender-id", ... */
+	const char	*method;	/* "spf", "sender-id", "dkim" (one
+					   per signature), "dkim-adsp" */
 	const char	*result;	/* "pass", "temperror", ... */
 	const char	*identity;	/* "smtp.mailfrom=a@b", or NULL */
 	const char	*reason;	/* why, or NULL */
@@ -88,7 +89,8 @@ struct enma_verdict {
  * highest first: apply them in this order, then insert our header.
  * header_value: NULL when no header is to be added (excluded or
  * authenticated client); otherwise the value folded with "\n\t".
- * logline: "spf=pass sender-id=none ..." for the adapter's log line.
+ * logline: "spf=pass sender-id=none dkim=pass dkim-adsp=pass" for the
+ * adapter's log line.
  */
 struct enma_result {
 	size_t			 ndelete;
