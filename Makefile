@@ -171,6 +171,7 @@ install: all
 	[ ! -f $(EXIM_SO) ] || { install -d $(DESTDIR)$(LIBDIR)/enma && \
 	    install -m 644 $(EXIM_SO) $(DESTDIR)$(LIBDIR)/enma/; }
 	install -m 644 doc/sidfquery.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 doc/enma-check.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 doc/enma.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/enma.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/enma/enma.conf ] || \

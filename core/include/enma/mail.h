@@ -96,4 +96,65 @@ enma_status enma_domain_normalise(struct enma_span, struct enma_arena *,
  * hyphens, underscores; dot-separated; lengths as above) */
 int	 enma_domain_is_valid(struct enma_span);
 
+/*
+ * The message reader: a saved message (a file, a pipe) split into what
+ * an MTA hands an adapter, for enma-check and the fuzzer.  Feed it bytes
+ * in chunks of any size; it calls back with each complete header field
+ * and then with body bytes.  Memory does not grow with the body.
+ *
+ *	- Lines end at LF; a CR just before the LF is part of the line
+ *	  end.  Both forms (LF, CRLF) become CRLF.  A CR not followed by
+ *	  LF is kept as an ordinary byte.
+ *	- A header field is a line "Name: value" (RFC 5322 2.2, the name
+ *	  as enma_header_parse takes it) with its continuation lines (those
+ *	  starting with WSP); it is handed over with CRLF folds and without
+ *	  its final CRLF.
+ *	- The header section ends at the first empty line (RFC 5322 2.1),
+ *	  which belongs to neither part.  A line that is neither a field
+ *	  nor a continuation also ends it and is the body's first line, as
+ *	  Postfix's cleanup does; a first line starting "From " (the mbox
+ *	  separator, RFC 4155) is dropped.
+ *	- A message without an empty line is all header: the body is
+ *	  empty.  A last body line without a line end gets CRLF, as the
+ *	  SMTP DATA transfer would give it (RFC 5321 4.1.1.4).
+ *	- A header line or field longer than the limit is ENMA_ELIMIT: the
+ *	  message cannot be given as an MTA would give it.
+ *
+ * A callback that does not return ENMA_OK stops the reader: feed and
+ * finish return its status from then on (sticky).  eoh may be NULL.
+ */
+#define ENMA_MAIL_READER_MAX_FIELD	(1024 * 1024)	/* = the session's */
+#define ENMA_MAIL_READER_CHUNK		(64 * 1024)	/* body hand-over */
+
+struct enma_mail_reader_cb {
+	enma_status	(*header)(void *arg, struct enma_span field);
+	enma_status	(*eoh)(void *arg);
+	enma_status	(*body)(void *arg, struct enma_span chunk);
+	void		*arg;
+};
+
+/* What the reader saw, for reports. */
+struct enma_mail_reader_stats {
+	size_t		fields;		/* header fields handed over */
+	uint64_t	body_bytes;	/* after line-end repair */
+	int		separator;	/* the empty line was seen */
+	int		nonheader;	/* a non-field line ended the header */
+	int		mbox_from;	/* a leading "From " line was dropped */
+	int		bare_lf;	/* some line ended in LF alone */
+};
+
+struct enma_mail_reader;
+
+/* max_field: bytes of one field or line, 0 = ENMA_MAIL_READER_MAX_FIELD */
+enma_status enma_mail_reader_new(const struct enma_mail_reader_cb *,
+	    size_t max_field, struct enma_mail_reader **);
+void	 enma_mail_reader_free(struct enma_mail_reader *);	/* NULL ok */
+enma_status enma_mail_reader_feed(struct enma_mail_reader *,
+	    struct enma_span);
+/* enma_mail_reader_finish - the end of the input: the last line, field
+ * and body bytes are handed over; eoh is called if it was not yet */
+enma_status enma_mail_reader_finish(struct enma_mail_reader *);
+void	 enma_mail_reader_stats(const struct enma_mail_reader *,
+	    struct enma_mail_reader_stats *);
+
 #endif /* ENMA_MAIL_H */
