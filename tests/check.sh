@@ -19,13 +19,13 @@ total_pass=0
 total_fail=0
 stage_fail=0
 
-# tally FILE - add the "N passed, N failed" lines of a test's output
+# tally FILE - add a test program's closing "N passed, N failed" line;
+# runners that also print a line per suite file close with their total
 tally() {
 	local p f
-	while read -r p f; do
-		total_pass=$((total_pass + p))
-		total_fail=$((total_fail + f))
-	done < <(sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\2 \3/p' "$1")
+	read -r p f < <(sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\2 \3/p' "$1" | tail -1)
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-0}))
 }
 
 # run NAME CMD... - run one test program, show failures, tally it
