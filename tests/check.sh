@@ -34,7 +34,7 @@ run() {
 	shift
 	"$@" >"$out" 2>&1
 	rc=$?
-	grep -E '^(FAIL|ERROR)|passed, [0-9]+ failed' "$out" | grep -v ' 0 failed' | head -40
+	grep -E '^(FAIL|ERROR|SKIP)|passed, [0-9]+ failed' "$out" | grep -v ' 0 failed' | head -40
 	grep -E 'passed, [0-9]+ failed' "$out" | tail -1 | sed "s/^/  $name: /; s/: [a-z0-9_-]*: /: /"
 	tally "$out"
 	if [ $rc -ne 0 ]; then

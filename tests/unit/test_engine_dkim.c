@@ -634,9 +634,13 @@ test_streaming(void)
 	for (i = 0; i < BIG_BODY / BIG_CHUNK; i++)
 		(void)enma_session_body(s, enma_span_make(chunk, BIG_CHUNK));
 	after = heap_used();
+	/* mallinfo2 reads nothing under ASan and valgrind: say so */
 	if (before != 0)
 		CHECK(after < before + BIG_GROWTH, "heap grew by %zu bytes "
 		    "over a %u-byte body", after - before, BIG_BODY);
+	else
+		printf("SKIP heap growth: malloc statistics unavailable "
+		    "(sanitizer or valgrind allocator)\n");
 	(void)enma_session_eom(s, &r);
 	/* RFC 6376 6.1.3 step 3: the added body breaks the body hash */
 	expect("32 MiB more body", &r, ID "; dkim=fail (*)" PROPS("rsa",
