@@ -39,7 +39,8 @@ enma_ip_from_text(struct enma_span s, struct enma_ip *ip)
 
 	memset(ip, 0, sizeof(*ip));
 	s = strip_literal(s, &tagged);
-	if (s.len == 0 || s.len >= sizeof(buf) || enma_span_chr(s, '\0') < s.len)
+	if (s.len == 0 || s.len >= sizeof(buf) ||
+	    enma_span_chr(s, '\0') < s.len)
 		return ENMA_ESYNTAX;
 	memcpy(buf, s.p, s.len);
 	buf[s.len] = '\0';

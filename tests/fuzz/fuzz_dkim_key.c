@@ -52,7 +52,9 @@ decode(const struct dkim_keyrec *k, struct enma_arena *a)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum crypto_md mds[] = { CRYPTO_MD_SHA1, CRYPTO_MD_SHA256 };
+	static const enum crypto_md mds[] = {
+		CRYPTO_MD_SHA1, CRYPTO_MD_SHA256
+	};
 	struct enma_arena	*a = enma_arena_new(1024 * 1024);
 	struct dkim_keyrec	 k;
 	struct dkim_sigrec	 r;

@@ -1454,8 +1454,8 @@ cache_thread(void *arg)
 static void
 b64(const unsigned char *p, size_t n, char *out)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-	    "wxyz0123456789+/";
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3, o += 4) {
@@ -1469,7 +1469,8 @@ b64(const unsigned char *p, size_t n, char *out)
 		    a[(p[i] & 3) << 4]);
 	else if (n - i == 2)
 		o += (size_t)sprintf(out + o, "%c%c%c=", a[p[i] >> 2],
-		    a[(p[i] & 3) << 4 | p[i + 1] >> 4], a[(p[i + 1] & 15) << 2]);
+		    a[(p[i] & 3) << 4 | p[i + 1] >> 4],
+		    a[(p[i + 1] & 15) << 2]);
 	out[o] = '\0';
 }
 

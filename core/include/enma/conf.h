@@ -21,13 +21,13 @@ enum enma_conf_type {
 	ENMA_CONF_LOGLEVEL,	/* syslog level name: debug .. emerg */
 	ENMA_CONF_FACILITY,	/* syslog facility name: mail, local0 .. */
 	ENMA_CONF_OCTAL,	/* permission bits in octal: 0660 */
-	ENMA_CONF_ADDRLIST	/* IP addresses (no networks), comma separated */
+	ENMA_CONF_ADDRLIST	/* IP addresses (no networks), comma list */
 };
 
 struct enma_conf_key {
 	const char		*name;
 	enum enma_conf_type	 type;
-	const char		*def;	/* default in its text form; NULL = unset */
+	const char		*def;	/* default as text; NULL = unset */
 	const char		*help;
 	unsigned		 min, max;	/* UINT, OCTAL: allowed range */
 	const char		*choices;	/* STRING: "a|b|c", or NULL */

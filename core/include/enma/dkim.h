@@ -37,7 +37,7 @@ enum enma_adsp_result {
 	ENMA_ADSP_PERMERROR
 };
 
-#define ENMA_DKIM_MAX_SIGNATURES	10	/* dkim.signheader_limit default */
+#define ENMA_DKIM_MAX_SIGNATURES	10	/* dkim.signheader_limit */
 #define ENMA_DKIM_MAX_H_TAGS		64	/* h= entries (PITFALLS 13) */
 #define ENMA_DKIM_MAX_RSA_BITS		8192	/* larger keys refused */
 #define ENMA_DKIM_MIN_RSA_BITS		1024	/* RFC 8301 3.2 */
@@ -48,10 +48,10 @@ const char *enma_adsp_result_to_text(enum enma_adsp_result);
 
 /* Local policy: the original ENMA's keys and RFC 8301's. */
 struct enma_dkim_policy {
-	unsigned	max_signatures;		/* 0 = ENMA_DKIM_MAX_SIGNATURES */
+	unsigned	max_signatures;		/* 0: the default */
 	unsigned	min_rsa_bits;		/* 0 = ENMA_DKIM_MIN_RSA_BITS */
-	int		allow_sha1;		/* rsa-sha1 gives pass, not policy */
-	int		accept_expired;		/* x= in the past still passes */
+	int		allow_sha1;		/* rsa-sha1 may pass */
+	int		accept_expired;		/* past x= may pass */
 	int		rfc4871_compatible;	/* honour g= in key records */
 	unsigned	clock_skew;		/* 0 = ENMA_DKIM_CLOCK_SKEW */
 	int64_t		now;			/* 0 = time(NULL): t= is judged
@@ -78,7 +78,7 @@ struct enma_dkim_sig {
 	const char		*b;		/* first 8 characters of b= */
 	int			 partial_body;	/* l= left part unsigned */
 	unsigned		 key_bits;
-	int			 testing;	/* key has t=y (RFC 6376 3.6.1) */
+	int			 testing;	/* key has t=y (6376 3.6.1) */
 };
 
 struct enma_dkim_verifier;

@@ -25,7 +25,7 @@ enum enma_spf_result {
 
 enum enma_spf_scope {
 	ENMA_SPF_SCOPE_SPF1 = 1,	/* RFC 7208: v=spf1 only */
-	ENMA_SPF_SCOPE_MFROM,		/* RFC 4406: spf2.0/mfrom, else v=spf1 */
+	ENMA_SPF_SCOPE_MFROM,		/* RFC 4406: spf2.0/mfrom or v=spf1 */
 	ENMA_SPF_SCOPE_PRA		/* RFC 4406: spf2.0/pra, else v=spf1 */
 };
 
@@ -70,9 +70,8 @@ struct enma_spf_request {
 struct enma_spf_response {
 	enum enma_spf_result	 result;
 	const char		*explanation;	/* exp= text on fail, or NULL */
-	const char		*reason;	/* why, human-readable, never NULL
-						   after a check */
-	const char		*mechanism;	/* the term that matched, or NULL */
+	const char		*reason;	/* why, in words */
+	const char		*mechanism;	/* the term that matched */
 	unsigned		 dns_terms;	/* counted against 4.6.4 */
 	unsigned		 void_lookups;
 };
