@@ -61,7 +61,7 @@ FUZZTIME ?= 60
 .SECONDARY:
 
 .PHONY: all lib tools milter tests check demo bench fuzz install clean \
-	deps format format-check exim
+	deps format format-check exim asan fuzz-build
 
 all: lib tools milter exim opensmtpd
 
@@ -107,6 +107,13 @@ $(SMTPD_SRC:%.c=$(B)/%.o): $(wildcard plugins/opensmtpd/*.h)
 # the protocol's unit test and fuzz target include proto.c itself
 $(B)/tests/unit/test_smtpd_proto.o: plugins/opensmtpd/proto.c \
     plugins/opensmtpd/proto.h
+
+# the Exim adapter's unit test includes exim_msg.c, with Exim's header
+$(B)/tests/unit/test_exim_msg.o: tests/unit/test_exim_msg.c \
+    plugins/exim/exim_msg.c plugins/exim/exim.h \
+    $(wildcard core/include/enma/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -isystem $(EXIM_INC) -c -o $@ $<
 
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBENMA)
 	@mkdir -p $(@D)
@@ -158,10 +165,31 @@ bench: deps
 deps:
 	@bash scripts/deps.sh $(DEPS_ARGS)
 
+# The man pages, the systemd unit and the MTA snippets name the paths of
+# the default PREFIX, /usr/local; they are installed with those paths
+# made the ones of this installation.  The unit goes where systemd looks
+# ($(PREFIX)/lib/systemd/system: /usr/local/lib/..., or /usr/lib/... for
+# PREFIX=/usr), the snippets and a pristine enma.conf to DOCDIR.
+DOCDIR	?= $(PREFIX)/share/doc/enma
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+INSTALL_PATHS = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	    -e 's|/usr/local/libexec/|$(LIBEXECDIR)/|g' \
+	    -e 's|/usr/local/lib/systemd/system/|$(UNITDIR)/|g' \
+	    -e 's|/usr/local/lib/|$(LIBDIR)/|g' \
+	    -e 's|/usr/local/share/doc/enma/|$(DOCDIR)/|g' \
+	    -e 's|/usr/local/|$(PREFIX)/|g'
+MAN_PAGES = doc/sidfquery.1 doc/enma-check.1 doc/enma.conf.5 doc/enma.8 \
+	    doc/filter-enma.8 doc/enma_exim.8
+DOC_FILES = conf/enma.conf conf/postfix-main.cf.snippet \
+	    conf/sendmail.mc.snippet conf/exim4.conf.snippet \
+	    conf/smtpd.conf.snippet conf/enma.service
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/enma
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/enma \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(MILTER) $(DESTDIR)$(SBINDIR)/enma
 	[ ! -x $(SMTPD_FILTER) ] || { install -d $(DESTDIR)$(LIBEXECDIR)/enma \
 	    && install -m 755 $(SMTPD_FILTER) $(DESTDIR)$(LIBEXECDIR)/enma/; }
@@ -170,10 +198,16 @@ install: all
 	    install -m 755 $(B)/enma-check $(DESTDIR)$(BINDIR)/enma-check
 	[ ! -f $(EXIM_SO) ] || { install -d $(DESTDIR)$(LIBDIR)/enma && \
 	    install -m 644 $(EXIM_SO) $(DESTDIR)$(LIBDIR)/enma/; }
-	install -m 644 doc/sidfquery.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 doc/enma-check.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 doc/enma.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 doc/enma.8 $(DESTDIR)$(MANDIR)/man8/
+	@set -e; for f in $(MAN_PAGES); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f#doc/}; \
+	    echo "$$f -> $$d"; $(INSTALL_PATHS) $$f >$$d; chmod 644 $$d; \
+	done
+	@set -e; for f in $(DOC_FILES); do \
+	    d=$(DESTDIR)$(DOCDIR)/$${f#conf/}; \
+	    echo "$$f -> $$d"; $(INSTALL_PATHS) $$f >$$d; chmod 644 $$d; \
+	done
+	$(INSTALL_PATHS) conf/enma.service >$(DESTDIR)$(UNITDIR)/enma.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/enma.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/enma/enma.conf ] || \
 	    install -m 644 conf/enma.conf $(DESTDIR)$(SYSCONFDIR)/enma/enma.conf
 

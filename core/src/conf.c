@@ -57,8 +57,8 @@ static const struct enma_conf_key conf_table[] = {
 	    "permission bits of a unix: or local: socket, in octal",
 	    0, 0777, NULL },
 	{ "milter.user", ENMA_CONF_STRING, "",
-	    "user (and its primary group) to run as once the socket is open; "
-	    "empty: do not switch", 0, 0, NULL },
+	    "user to run as, with its primary and supplementary groups, once "
+	    "the socket is open; empty: do not switch", 0, 0, NULL },
 	{ "milter.pidfile", ENMA_CONF_STRING, "/run/enma/enma.pid",
 	    "file the daemon writes its process id to; empty: none",
 	    0, 0, NULL },
@@ -67,6 +67,10 @@ static const struct enma_conf_key conf_table[] = {
 	{ "milter.timeout", ENMA_CONF_UINT, "7210",
 	    "seconds libmilter waits for the MTA before it drops a connection",
 	    1, 86400, NULL },
+	{ "milter.verify_timeout", ENMA_CONF_UINT, "120",
+	    "seconds end of message waits for the verification; past it the "
+	    "message goes on with temperror (dns.message_timeout normally "
+	    "ends the verification first)", 1, 3600, NULL },
 	{ "milter.loglevel", ENMA_CONF_UINT, "0",
 	    "libmilter's own debug level (smfi_setdbg); 0: off", 0, 9, NULL },
 	{ "milter.sendmail813", ENMA_CONF_BOOL, "false",
@@ -80,6 +84,11 @@ static const struct enma_conf_key conf_table[] = {
 	    0, 0, NULL },
 	{ "milter.verbose", ENMA_CONF_BOOL, "false",
 	    "print the configuration in use at start (-v)", 0, 0, NULL },
+	/* the original ENMA's key for -c: accepted, see enma.conf(5) */
+	{ "milter.conffile", ENMA_CONF_STRING, "",
+	    "configuration file, as -c: given as an -o option it is -c, in "
+	    "a file it has no effect; empty: /etc/enma/enma.conf if it "
+	    "exists", 0, 0, NULL },
 	{ "syslog.ident", ENMA_CONF_STRING, "enma",
 	    "name syslog lines are tagged with", 0, 0, NULL },
 	{ "syslog.facility", ENMA_CONF_FACILITY, "mail",
@@ -665,12 +674,34 @@ enma_conf_free(struct enma_conf *c)
 	free(c);
 }
 
+/*
+ * conf_colon_hint - append to why a guess that the colon is missing,
+ * when the text starts with a known key and a blank ("milter.socket
+ * inet:25@host" reads as the key "milter.socket inet")
+ */
+static void
+conf_colon_hint(struct enma_span text, char *why, size_t whylen)
+{
+	size_t	n, used;
+	int	i;
+
+	for (n = 0; n < text.len && !enma_iswsp(text.p[n]); n++)
+		;
+	if (n == text.len || (i = conf_find(enma_span_make(text.p, n))) < 0 ||
+	    why == NULL || (used = strlen(why)) >= whylen)
+		return;
+	conf_err(why + used, whylen - used, " (missing ':' after \"%s\"?)",
+	    conf_table[i].name);
+}
+
 /* conf_line - one line of a file: comment, blank, or "key: value" */
 static enma_status
 conf_line(struct conf_val *vals, struct enma_span line, char *why,
     size_t whylen)
 {
-	size_t	colon;
+	struct enma_span key;
+	enma_status	 st;
+	size_t		 colon;
 
 	if (line.len > ENMA_CONF_MAX_LINE) {
 		conf_err(why, whylen, "line longer than %u bytes",
@@ -686,11 +717,15 @@ conf_line(struct conf_val *vals, struct enma_span line, char *why,
 		return ENMA_OK;
 	if ((colon = enma_span_chr(line, ':')) == line.len) {
 		conf_err(why, whylen, "expected \"key: value\"");
+		conf_colon_hint(line, why, whylen);
 		return ENMA_ESYNTAX;
 	}
-	return conf_setv(vals, enma_span_trim_wsp(enma_span_make(line.p,
-	    colon)), enma_span_make(line.p + colon + 1, line.len - colon - 1),
-	    why, whylen);
+	key = enma_span_trim_wsp(enma_span_make(line.p, colon));
+	st = conf_setv(vals, key, enma_span_make(line.p + colon + 1,
+	    line.len - colon - 1), why, whylen);
+	if (st == ENMA_ENOTFOUND)
+		conf_colon_hint(key, why, whylen);
+	return st;
 }
 
 /* conf_lines - every line of s into stage; *lineno is the failing one */

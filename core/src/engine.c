@@ -221,6 +221,8 @@ enma_engine_new(const struct enma_conf *conf, struct enma_resolver *res,
 	st = engine_settings(e, conf, errbuf, errlen);
 	if (st == ENMA_OK)
 		st = engine_dkim_new(e, conf, errbuf, errlen);
+	if (st == ENMA_OK)
+		st = engine_fallback_check(e, errbuf, errlen);
 	if (st == ENMA_OK && e->resolver == NULL)
 		st = engine_resolver(e, conf, errbuf, errlen);
 	if (st != ENMA_OK) {

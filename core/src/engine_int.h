@@ -5,6 +5,8 @@
  *			list, the header and the log line
  *	engine_spf.c	SPF (MAIL FROM and HELO identities) and Sender ID
  *	engine_dkim.c	DKIM (streamed through the session) and ADSP
+ *	engine_fallback.c the header of a message that could not be
+ *			verified, from the engine alone
  *
  * A method adds its verdicts at _eom with engine_verdict() and
  * engine_prop(); engine.c turns the list into the header and the log
@@ -147,6 +149,11 @@ size_t	 engine_verdict(struct enma_session *, const char *method,
  * one is also the verdict's identity */
 void	 engine_prop(struct enma_session *, size_t i, const char *ptype,
 	    const char *property, const char *value);
+
+/* engine_fallback.c */
+/* engine_fallback_check - the fallback header fits (enma_engine_new) */
+enma_status engine_fallback_check(const struct enma_engine *, char *errbuf,
+	    size_t errlen);
 
 /* engine_spf.c */
 void	 engine_spf_mailfrom(struct enma_session *);

@@ -152,12 +152,31 @@ enma_buf_init(struct enma_buf *b, size_t max)
 	b->cap = 0;
 	b->max = max != 0 ? max : ENMA_BUF_DEFAULT_MAX;
 	b->status = ENMA_OK;
+	b->fixed = 0;
+}
+
+/* enma_buf_init_fixed - an empty buffer on size bytes of mem, NUL included */
+void
+enma_buf_init_fixed(struct enma_buf *b, char *mem, size_t size)
+{
+	b->p = size > 0 ? mem : NULL;
+	b->len = 0;
+	b->cap = b->p != NULL ? size : 0;
+	b->max = b->cap > 0 ? b->cap - 1 : 0;
+	b->status = ENMA_OK;
+	b->fixed = 1;
+	if (b->p != NULL)
+		b->p[0] = '\0';
 }
 
 /* enma_buf_free - release the memory; the buffer is empty and usable */
 void
 enma_buf_free(struct enma_buf *b)
 {
+	if (b->fixed) {
+		enma_buf_reset(b);
+		return;
+	}
 	free(b->p);
 	enma_buf_init(b, b->max);
 }
@@ -186,6 +205,8 @@ buf_reserve(struct enma_buf *b, size_t n)
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return ENMA_OK;
+	if (b->fixed)		/* only with no memory at all */
+		return b->status = ENMA_ELIMIT;
 	cap = b->cap != 0 ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;

@@ -50,7 +50,7 @@
  * default) keeps fields far below it.
  */
 #define ENMA_EXIM_MAX_FIELD	(2u * ENMA_SESSION_MAX_HEADER_BYTES)
-/* Reason given to the client with a temporary rejection (451). */
+/* Reason given to the client with the 451 of a configuration error. */
 #define ENMA_EXIM_TEMP_TEXT	"Temporary local problem - please try later"
 
 /* The three symbols Exim looks up (RECIPES.md section 5). */
@@ -61,8 +61,11 @@ ENMA_EXIM_EXPORT int local_scan(int, uschar **);
 /*
  * exim_scan_message - verify the message Exim is receiving and edit its
  * header list; fd is the spool data file, positioned at the body.
- * Returns LOCAL_SCAN_ACCEPT, or LOCAL_SCAN_TEMPREJECT (with *return_text
- * set) when the message could not be verified at all.
+ * Returns LOCAL_SCAN_ACCEPT, always: a message that could not be
+ * verified (no session, the spool file unreadable, no header from the
+ * engine) gets the engine's temperror header instead (return_text is
+ * left alone).  The only 451 is local_scan's, for a configuration that
+ * cannot be used.
  */
 int	 exim_scan_message(struct enma_engine *, int fd,
 	    uschar **return_text);

@@ -14,6 +14,12 @@
  * Forged Authentication-Results are deleted by marking them '*' (no
  * renumbering, so the order does not matter); ours goes at the very
  * top, above Exim's Received: (PITFALLS 9).  One log line per message.
+ *
+ * Our own failures never reject the message: with no session, a spool
+ * file that cannot be read or an end of message that gives no header,
+ * the forged fields are found here, the engine's fallback header
+ * (temperror for every method, the reason as a comment) is added, and
+ * the message is accepted.  That path allocates nothing of its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,32 +32,46 @@
 
 #include "exim.h"
 
-/* What the log line says about the client. */
+/* The client as Exim shows it: for the session, the log and the fallback. */
 struct msg_client {
-	char	text[ENMA_IP_TEXT_MAX];
+	char		 text[ENMA_IP_TEXT_MAX];
+	struct enma_ip	 ip;
+	int		 has_ip;	/* else local, or not understood */
+	int		 bad_ip;	/* not understood: no _connect */
+	int		 auth;		/* SMTP AUTH */
 };
 
-/* msg_connect - the client address, or none for a local submission */
+/* msg_client_read - the client address, or none for a local submission */
 static void
-msg_connect(struct enma_session *s, struct msg_client *c)
+msg_client_read(struct msg_client *c)
 {
-	struct enma_ip	ip;
-
+	memset(c, 0, sizeof(*c));
+	c->auth = sender_host_authenticated != NULL;
 	if (sender_host_address == NULL) {
-		(void)enma_session_connect(s, NULL, 0);
 		(void)snprintf(c->text, sizeof(c->text), "local");
 		return;
 	}
 	if (enma_ip_from_text(enma_span_from_cstr(
-	    (const char *)sender_host_address), &ip) != ENMA_OK) {
+	    (const char *)sender_host_address), &c->ip) != ENMA_OK) {
 		/* never from Exim; the engine then gives temperror */
 		exim_log("client address not understood");
 		(void)snprintf(c->text, sizeof(c->text), "unknown");
+		c->bad_ip = 1;
 		return;
 	}
-	(void)enma_session_connect(s, &ip,
-	    sender_host_port > 0 ? (unsigned)sender_host_port : 0);
-	(void)enma_ip_to_text(&ip, c->text, sizeof(c->text));
+	c->has_ip = 1;
+	(void)enma_ip_to_text(&c->ip, c->text, sizeof(c->text));
+}
+
+/* msg_connect - the client into the session */
+static void
+msg_connect(struct enma_session *s, const struct msg_client *c)
+{
+	if (c->bad_ip)
+		return;
+	(void)enma_session_connect(s, c->has_ip ? &c->ip : NULL,
+	    c->has_ip && sender_host_port > 0 ? (unsigned)sender_host_port :
+	    0);
 }
 
 /* msg_expand - a variable's value, or NULL when empty or unknown */
@@ -66,7 +86,7 @@ msg_expand(uschar *var)
 
 /* msg_envelope - client, HELO, AUTH and MAIL FROM into the session */
 static enma_status
-msg_envelope(struct enma_session *s, struct msg_client *c)
+msg_envelope(struct enma_session *s, const struct msg_client *c)
 {
 	struct enma_buf	 path;
 	const char	*helo, *user;
@@ -187,17 +207,22 @@ msg_body(struct enma_session *s, int fd)
 	return st;
 }
 
-/* msg_is_authres - is this header line an Authentication-Results? */
+/*
+ * msg_authres - is this header line an Authentication-Results?  Its
+ * value in *value when it is.
+ */
 static int
-msg_is_authres(const header_line *h)
+msg_authres(const header_line *h, struct enma_span *value)
 {
 	struct enma_header	hdr;
 
-	if (h->text == NULL || h->slen <= 0 ||
+	if (h->type == '*' || h->text == NULL || h->slen <= 0 ||
 	    enma_header_parse(enma_span_make(h->text, (size_t)h->slen),
-	    &hdr) != ENMA_OK)
+	    &hdr) != ENMA_OK ||
+	    !enma_span_caseeq_cstr(hdr.name, ENMA_AUTHRES_NAME))
 		return 0;
-	return enma_span_caseeq_cstr(hdr.name, ENMA_AUTHRES_NAME);
+	*value = hdr.value;
+	return 1;
 }
 
 /*
@@ -210,11 +235,12 @@ static unsigned
 msg_delete(const struct enma_result *r)
 {
 	header_line	*h;
+	struct enma_span value;
 	size_t		 j = r->ndelete;	/* walked lowest first */
 	unsigned	 nth = 0, done = 0;
 
 	for (h = header_list; h != NULL && j > 0; h = h->next) {
-		if (h->type == '*' || !msg_is_authres(h))
+		if (!msg_authres(h, &value))
 			continue;
 		nth++;
 		while (j > 0 && r->delete_idx[j - 1] < nth)
@@ -231,6 +257,35 @@ msg_delete(const struct enma_result *r)
 	return done;
 }
 
+/*
+ * msg_delete_ours - without the engine's list: mark '*' every
+ * Authentication-Results field that carries our authserv-id (RFC 8601
+ * 5), as the engine would have listed them.  Returns how many.
+ */
+static unsigned
+msg_delete_ours(const char *authserv_id)
+{
+	header_line	*h;
+	struct enma_span value;
+	unsigned	 done = 0;
+
+	for (h = header_list; h != NULL; h = h->next)
+		if (msg_authres(h, &value) &&
+		    enma_authres_is_ours(value, authserv_id)) {
+			h->type = '*';
+			done++;
+		}
+	return done;
+}
+
+/* msg_add - our header at the very top, above Exim's Received: */
+static void
+msg_add(const char *name, const char *value)
+{
+	header_add_at_position(FALSE, NULL, FALSE, ' ', "%s: %s\n", name,
+	    value);
+}
+
 /* msg_apply - deletions, our header at the top, the log line */
 static void
 msg_apply(const struct enma_result *r, const struct msg_client *c)
@@ -239,21 +294,45 @@ msg_apply(const struct enma_result *r, const struct msg_client *c)
 
 	deleted = msg_delete(r);
 	if (r->header_value != NULL)
-		header_add_at_position(FALSE, NULL, FALSE, ' ', "%s: %s\n",
-		    r->header_name != NULL ? r->header_name :
+		msg_add(r->header_name != NULL ? r->header_name :
 		    ENMA_AUTHRES_NAME, r->header_value);
 	exim_log("client=%s %s deleted-forged=%u", c->text,
 	    r->logline != NULL ? r->logline : "", deleted);
 }
 
-/* msg_tempreject - give up on this message: 451, reason in the log */
+/*
+ * msg_fallback - the message could not be verified (what failed, and
+ * st): forged fields removed, the engine's temperror header unless the
+ * engine skips this client, the message accepted all the same.  Fixed
+ * buffers only: memory may be what ran out.
+ */
 static int
-msg_tempreject(uschar **return_text, const char *why, enma_status st)
+msg_fallback(const struct enma_engine *eng, const struct msg_client *c,
+    const char *what, enma_status st)
 {
-	exim_log("%s: %s - message temporarily rejected", why,
-	    enma_strerror(st));
-	*return_text = US ENMA_EXIM_TEMP_TEXT;
-	return LOCAL_SCAN_TEMPREJECT;
+	char		 vmem[ENMA_ENGINE_FALLBACK_MAX];
+	char		 lmem[ENMA_ENGINE_FALLBACK_LOG_MAX];
+	char		 why[ENMA_ENGINE_FALLBACK_REASON_MAX + 1];
+	struct enma_buf	 hv, lv;
+	const char	*logline = "no header";
+	unsigned	 deleted;
+	int		 skip;
+
+	(void)snprintf(why, sizeof(why), "%s: %s", what, enma_strerror(st));
+	deleted = msg_delete_ours(enma_engine_authserv_id(eng));
+	enma_buf_init_fixed(&hv, vmem, sizeof(vmem));
+	enma_buf_init_fixed(&lv, lmem, sizeof(lmem));
+	skip = enma_engine_skip(eng, c->has_ip ? &c->ip : NULL, c->auth);
+	if (skip)
+		logline = skip == 1 ? "skipped (excluded client)" :
+		    "skipped (authenticated)";
+	else if (enma_engine_fallback(eng, why, &hv, &lv) == ENMA_OK) {
+		msg_add(ENMA_AUTHRES_NAME, hv.p);
+		logline = lv.p;
+	}
+	exim_log("client=%s %s deleted-forged=%u (%s)", c->text, logline,
+	    deleted, why);
+	return LOCAL_SCAN_ACCEPT;
 }
 
 /* exim_scan_message - one message through a session of its own */
@@ -265,22 +344,23 @@ exim_scan_message(struct enma_engine *eng, int fd, uschar **return_text)
 	struct msg_client	 c;
 	enma_status		 st;
 
+	(void)return_text;	/* never rejected for our sake */
+	msg_client_read(&c);
 	if ((s = enma_session_new(eng)) == NULL)
-		return msg_tempreject(return_text, "session", ENMA_ENOMEM);
+		return msg_fallback(eng, &c, "no session", ENMA_ENOMEM);
 	if ((st = msg_envelope(s, &c)) == ENMA_ENOMEM) {
 		enma_session_free(s);
-		return msg_tempreject(return_text, "envelope", st);
+		return msg_fallback(eng, &c, "envelope", st);
 	}
 	msg_headers(s);
 	if ((st = msg_body(s, fd)) != ENMA_OK) {
 		enma_session_free(s);
-		return msg_tempreject(return_text, "spool data file", st);
+		return msg_fallback(eng, &c, "spool data file", st);
 	}
 	st = enma_session_eom(s, &r);
-	/* no verdicts to give: the sender tries again, nothing passes */
 	if (st != ENMA_OK && r.header_value == NULL && r.skipped == 0) {
 		enma_session_free(s);
-		return msg_tempreject(return_text, "verification", st);
+		return msg_fallback(eng, &c, "verification", st);
 	}
 	msg_apply(&r, &c);
 	enma_session_free(s);

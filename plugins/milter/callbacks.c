@@ -97,6 +97,7 @@ milter_conn_session(struct milter_conn *mc)
 		return ENMA_OK;
 	if ((mc->session = enma_session_new(milter_g.engine)) == NULL) {
 		mc->broken = 1;
+		mc->broken_why = "no session: out of memory";
 		mlog(LOG_ERR, "cannot create a session: out of memory");
 		return ENMA_ENOMEM;
 	}
@@ -124,6 +125,7 @@ milter_txn_end(struct milter_conn *mc)
 	mc->ar_count = 0;
 	mc->nforged = 0;
 	mc->broken = 0;
+	mc->broken_why = NULL;
 	if (!mc->in_txn)
 		return;
 	mc->in_txn = 0;
@@ -178,6 +180,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	enma_session_free(mc->session);
 	mc->session = NULL;
 	mc->broken = 0;
+	mc->broken_why = NULL;
 	mc->has_ip = milter_addr_from_sockaddr(hostaddr, &mc->ip, &mc->port);
 	if (!mc->has_ip)
 		mc->has_ip = milter_addr_from_macro(
@@ -311,6 +314,8 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	else {
 		mlog(LOG_ERR, "header field: %s", enma_strerror(st));
 		mc->broken = 1;
+		mc->broken_why = st == ENMA_ELIMIT ? "header field too long" :
+		    "header field not kept: out of memory";
 	}
 	enma_buf_free(&field);
 	return SMFIS_CONTINUE;

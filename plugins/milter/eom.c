@@ -7,14 +7,19 @@
  * never fires whatever the DNS does (PITFALLS 10: OpenDMARC #30).  Then
  * forged Authentication-Results are deleted, highest index first
  * (PITFALLS 9: CVE-2022-48521), and ours is inserted at the very top
- * (index 0: above the MTA's own Received:).  Any internal failure gives
- * a temperror header; the message is always accepted.
+ * (index 0: above the MTA's own Received:).  Any internal failure (no
+ * session, a header field that could not be kept, a verification that
+ * failed without a header or was abandoned after milter.verify_timeout)
+ * gives the engine's fallback header, temperror for every method with
+ * the reason as a comment; the message is always accepted.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+
+#include <stdio.h>
 
 #include <enma/authres.h>
 
@@ -29,18 +34,6 @@ struct eom_job {
 	struct enma_session	*session;
 	struct enma_result	 result;
 	enma_status		 status;
-};
-
-/*
- * Methods the fallback header names when enabled (key, method): those
- * the engine runs.  Add DKIM, DMARC, ... here when it runs them.
- */
-static const struct {
-	const char	*key;
-	const char	*method;
-} fallback_methods[] = {
-	{ "spf.auth", "spf" },
-	{ "sidf.auth", "sender-id" },
 };
 
 /* job_free - the job and, when it was abandoned, its session */
@@ -111,7 +104,7 @@ deadline_in(unsigned ms)
 
 /*
  * job_wait - wait for the worker, with progress reports; 1 when it has
- * finished, 0 when it was abandoned after ENMA_MILTER_EOM_MAX_MS.
+ * finished, 0 when it was abandoned after milter.verify_timeout.
  */
 static int
 job_wait(SMFICTX *ctx, struct eom_job *job)
@@ -127,7 +120,7 @@ job_wait(SMFICTX *ctx, struct eom_job *job)
 		if (pthread_cond_timedwait(&job->cv, &job->mtx, &ts) !=
 		    ETIMEDOUT || job->done)
 			continue;
-		if (enma_now_ms() - start >= ENMA_MILTER_EOM_MAX_MS) {
+		if (enma_now_ms() - start >= milter_g.verify_ms) {
 			job->abandoned = 1;
 			break;
 		}
@@ -179,59 +172,6 @@ eom_run(SMFICTX *ctx, struct milter_conn *mc, struct enma_result *res,
 	return 1;
 }
 
-/* conf_has_key - is key declared in this build's configuration table? */
-static int
-conf_has_key(const char *key)
-{
-	const struct enma_conf_key *k;
-
-	for (k = enma_conf_keys(); k->name != NULL; k++)
-		if (strcmp(k->name, key) == 0)
-			return 1;
-	return 0;
-}
-
-/* fallback_skipped - would the engine have skipped this client? */
-static int
-fallback_skipped(const struct milter_conn *mc)
-{
-	const struct enma_cidr_list *ex;
-
-	if (mc->auth != NULL)
-		return 2;
-	ex = enma_conf_cidrs(milter_g.conf, "common.exclusion_addresses");
-	if (mc->has_ip && ex != NULL && enma_cidr_list_match(ex, &mc->ip))
-		return 1;
-	return 0;
-}
-
-/*
- * fallback_value - the header when the session could not give one:
- * temperror for every method enabled.  NULL for a skipped client.
- */
-static const char *
-fallback_value(const struct milter_conn *mc, struct enma_buf *out)
-{
-	struct enma_authres ar;
-	size_t i;
-
-	if (fallback_skipped(mc))
-		return NULL;
-	enma_authres_init(&ar);
-	enma_authres_begin(&ar, milter_g.authserv_id);
-	for (i = 0; i < sizeof(fallback_methods) /
-	    sizeof(fallback_methods[0]); i++)
-		if (conf_has_key(fallback_methods[i].key) &&
-		    enma_conf_bool(milter_g.conf, fallback_methods[i].key))
-			enma_authres_add(&ar, fallback_methods[i].method,
-			    "temperror", "internal error", NULL, 0);
-	if (enma_authres_finish(&ar, sizeof(ENMA_AUTHRES_NAME) - 1, out) !=
-	    ENMA_OK)
-		enma_buf_reset(out);
-	enma_authres_free(&ar);
-	return out->len > 0 ? out->p : NULL;
-}
-
 /* eom_delete - forged fields, in the order given (highest first) */
 static unsigned
 eom_delete(SMFICTX *ctx, const unsigned *idx, size_t n)
@@ -258,10 +198,15 @@ static int
 eom_insert(SMFICTX *ctx, const struct milter_conn *mc, const char *value)
 {
 	char name[] = ENMA_AUTHRES_NAME;
+	char mem[ENMA_ENGINE_FALLBACK_MAX + 1];
 	struct enma_buf v;
 	int ok;
 
-	enma_buf_init(&v, 0);
+	/* on the stack when it fits (the fallback header always does) */
+	if (strlen(value) < ENMA_ENGINE_FALLBACK_MAX)
+		enma_buf_init_fixed(&v, mem, sizeof(mem));
+	else
+		enma_buf_init(&v, 0);
 	if (mc->leadspc)
 		enma_buf_putc(&v, ' ');
 	enma_buf_puts(&v, value);
@@ -282,7 +227,7 @@ eom_insert(SMFICTX *ctx, const struct milter_conn *mc, const char *value)
 /* eom_log - one line per message: queue id, client, every verdict */
 static void
 eom_log(SMFICTX *ctx, const struct milter_conn *mc, const char *logline,
-    unsigned deleted)
+    unsigned deleted, const char *why)
 {
 	char qid[64];
 	const char *q;
@@ -291,29 +236,76 @@ eom_log(SMFICTX *ctx, const struct milter_conn *mc, const char *logline,
 	if (q == NULL)
 		q = smfi_getsymval(ctx, "i");
 	mlog_clean(q != NULL ? q : "NOQUEUE", qid, sizeof(qid));
-	mlog(LOG_INFO, "%s: client=%s %s deleted-forged=%u", qid, mc->ipbuf,
-	    logline != NULL ? logline : "", deleted);
+	mlog(LOG_INFO, "%s: client=%s %s deleted-forged=%u%s%s%s", qid,
+	    mc->ipbuf, logline != NULL ? logline : "", deleted,
+	    why != NULL ? " (" : "", why != NULL ? why : "",
+	    why != NULL ? ")" : "");
 }
 
-/* eom_fallback - no result from the session: our own lists and header */
+/*
+ * eom_fallback - no result from the session: the forged fields the
+ * milter noted itself, and the engine's fallback header (none for a
+ * client the engine skips).  Fixed buffers: this path may be taken
+ * because memory ran out.
+ */
 static void
-eom_fallback(SMFICTX *ctx, struct milter_conn *mc)
+eom_fallback(SMFICTX *ctx, struct milter_conn *mc, const char *why)
 {
 	unsigned idx[ENMA_MILTER_MAX_FORGED], deleted;
-	struct enma_buf hv;
-	const char *value;
+	char vmem[ENMA_ENGINE_FALLBACK_MAX];
+	char lmem[ENMA_ENGINE_FALLBACK_LOG_MAX];
+	struct enma_buf hv, lv;
+	enma_status st;
 	size_t i;
+	int skip;
 
 	for (i = 0; i < mc->nforged; i++)
 		idx[i] = mc->forged[mc->nforged - 1 - i];
 	deleted = eom_delete(ctx, idx, mc->nforged);
-	enma_buf_init(&hv, 0);
-	if ((value = fallback_value(mc, &hv)) != NULL)
-		(void)eom_insert(ctx, mc, value);
-	eom_log(ctx, mc, value != NULL ? "internal error: temperror" :
-	    fallback_skipped(mc) == 2 ? "skipped (authenticated client)" :
-	    "skipped (excluded client)", deleted);
-	enma_buf_free(&hv);
+	skip = enma_engine_skip(milter_g.engine, mc->has_ip ? &mc->ip : NULL,
+	    mc->auth != NULL);
+	if (skip) {
+		eom_log(ctx, mc, skip == 1 ? "skipped (excluded client)" :
+		    "skipped (authenticated)", deleted, why);
+		return;
+	}
+	enma_buf_init_fixed(&hv, vmem, sizeof(vmem));
+	enma_buf_init_fixed(&lv, lmem, sizeof(lmem));
+	if ((st = enma_engine_fallback(milter_g.engine, why, &hv, &lv)) ==
+	    ENMA_OK)
+		(void)eom_insert(ctx, mc, hv.p);
+	else
+		mlog(LOG_ERR, "no temperror header: %s", enma_strerror(st));
+	eom_log(ctx, mc, st == ENMA_OK ? lv.p : "no header", deleted, why);
+}
+
+/*
+ * eom_verify - the session's result in *res; NULL, or why there is
+ * none (the text in why[] or static)
+ */
+static const char *
+eom_verify(SMFICTX *ctx, struct milter_conn *mc, struct enma_result *res,
+    char *why, size_t whylen)
+{
+	enma_status st = ENMA_OK;
+
+	if (mc->broken || mc->session == NULL)
+		return mc->broken_why != NULL ? mc->broken_why :
+		    "no verification session";
+	if (!eom_run(ctx, mc, res, &st)) {
+		(void)snprintf(why, whylen, "verification abandoned after "
+		    "%u s", milter_g.verify_ms / ENMA_MILTER_MS);
+		mlog(LOG_WARNING, "%s", why);
+		return why;
+	}
+	if (st != ENMA_OK)
+		mlog(LOG_WARNING, "verification: %s", enma_strerror(st));
+	if (st != ENMA_OK && res->header_value == NULL && !res->skipped) {
+		(void)snprintf(why, whylen, "verification failed: %s",
+		    enma_strerror(st));
+		return why;
+	}
+	return NULL;
 }
 
 /* milter_eom - xxfi_eom */
@@ -322,25 +314,20 @@ milter_eom(SMFICTX *ctx)
 {
 	struct milter_conn *mc;
 	struct enma_result res;
-	enma_status st = ENMA_OK;
+	char buf[ENMA_MILTER_WHY_MAX];
+	const char *why;
 	unsigned deleted;
-	int have;
 
 	if ((mc = milter_conn_get(ctx)) == NULL)
 		return SMFIS_CONTINUE;
 	memset(&res, 0, sizeof(res));
-	have = !mc->broken && mc->session != NULL &&
-	    eom_run(ctx, mc, &res, &st);
-	if (have && st != ENMA_OK)
-		mlog(LOG_WARNING, "verification: %s", enma_strerror(st));
-	if (!have || (st != ENMA_OK && res.header_value == NULL &&
-	    !res.skipped)) {
-		eom_fallback(ctx, mc);
-	} else {
+	if ((why = eom_verify(ctx, mc, &res, buf, sizeof(buf))) != NULL)
+		eom_fallback(ctx, mc, why);
+	else {
 		deleted = eom_delete(ctx, res.delete_idx, res.ndelete);
 		if (res.header_value != NULL)
 			(void)eom_insert(ctx, mc, res.header_value);
-		eom_log(ctx, mc, res.logline, deleted);
+		eom_log(ctx, mc, res.logline, deleted, NULL);
 	}
 	milter_txn_end(mc);
 	return SMFIS_CONTINUE;

@@ -35,11 +35,15 @@
  */
 #define ENMA_MILTER_PROGRESS_MS	2000
 /*
- * A worker that has not finished after this long is left behind (it
- * frees its session when it ends) and the message gets temperror.  The
- * engine's own budget (dns.* keys) normally ends _eom long before.
+ * A worker that has not finished after milter.verify_timeout seconds is
+ * left behind (it frees its session when it ends) and the message gets
+ * the fallback temperror header.  The engine's own budget (dns.* keys)
+ * normally ends _eom long before.  The wait is checked every
+ * ENMA_MILTER_PROGRESS_MS, so it may run over by up to that much.
  */
-#define ENMA_MILTER_EOM_MAX_MS	(120u * 1000)
+#define ENMA_MILTER_MS		1000u
+/* Bytes of the reason a fallback header gives. */
+#define ENMA_MILTER_WHY_MAX	96
 /* On SIGTERM, messages in flight get this long to finish. */
 #define ENMA_MILTER_DRAIN_MAX_MS (60u * 1000)
 /*
@@ -62,6 +66,7 @@ struct milter_global {
 	const char		*authserv_id;
 	int			 sendmail813;	/* no negotiation at all */
 	int			 postfix;	/* queue id at the end only */
+	unsigned		 verify_ms;	/* milter.verify_timeout */
 	pthread_mutex_t		 lock;		/* guards the fields below */
 	pthread_cond_t		 idle;		/* inflight dropped to 0 */
 	unsigned		 inflight;	/* from MAIL to its end */
@@ -74,6 +79,7 @@ extern struct milter_global milter_g;
 struct milter_conn {
 	struct enma_session	*session;	/* NULL: to be (re)created */
 	int			 broken;	/* fallback header */
+	const char		*broken_why;	/* static text, or NULL */
 	int			 leadspc;	/* SMFIP_HDR_LEADSPC */
 	int			 has_ip;
 	struct enma_ip		 ip;

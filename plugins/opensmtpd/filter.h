@@ -14,8 +14,8 @@
  *	message.c	per-message contexts: lines kept (spilled to a file
  *			past opensmtpd.spill_size), headers fed to the engine
  *	pool.c		the worker pool and its bounded queue
- *	output.c	answers to smtpd, whole lines under one lock; our
- *			header, the fallback header
+ *	output.c	answers to smtpd, whole lines under one lock, with
+ *			our header (the engine's, or its fallback header)
  *	log.c		stderr, which smtpd copies into its log
  *	proto.c		the line reader and the parsers (pure)
  */
@@ -194,7 +194,6 @@ const char *flog_clean(struct enma_span, char *buf, size_t cap);
 void	 out_init(struct out *, int fd);
 int	 out_write(struct out *, const char *, size_t);
 int	 out_flush(struct out *, struct enma_buf *);
-enma_status out_fallback_value(const struct filter *, struct enma_buf *);
 /*
  * out_mark_drops - mark the Authentication-Results fields to leave out:
  * the engine's numbers (delete_idx), or with use_own those found to carry

@@ -368,18 +368,20 @@ msg_header(struct filter *f, struct sess *s, struct msg *m,
 static void
 msg_flush_early(struct filter *f, struct sess *s, struct msg *m)
 {
-	struct enma_buf	hv;
+	char		 vmem[ENMA_ENGINE_FALLBACK_MAX];
+	struct enma_buf	 hv;
+	const char	*why;
 
-	flog(LOG_ERR, "session %016llx: message too large to keep (%s): "
-	    "answered as it arrives, verdicts temperror",
-	    (unsigned long long)m->session, m->store.failed ?
-	    "spill file failed" : "out of memory");
+	why = m->store.failed ? "message too large to keep: spill file "
+	    "failed" : "message too large to keep: out of memory";
+	flog(LOG_ERR, "session %016llx: %s: answered as it arrives, "
+	    "verdicts temperror", (unsigned long long)m->session, why);
 	m->early = 1;
-	enma_buf_init(&hv, 0);
+	enma_buf_init_fixed(&hv, vmem, sizeof(vmem));
 	(void)out_mark_drops(m, NULL, 0, 1);
 	(void)out_answer(f, m, sess_skipped(f, s) ? NULL :
-	    out_fallback_value(f, &hv) == ENMA_OK ? hv.p : NULL, 0);
-	enma_buf_free(&hv);
+	    enma_engine_fallback(f->engine, why, &hv, NULL) == ENMA_OK ?
+	    hv.p : NULL, 0);
 	store_free(&m->store);
 	store_init(&m->store, 0, f->tmpdir);
 }

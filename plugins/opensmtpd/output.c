@@ -19,19 +19,6 @@
 
 #include "filter.h"
 
-/*
- * Methods the fallback header names when enabled (key, method): those
- * the engine runs.  Add DKIM, DMARC, ... here when it runs them (the
- * milter's eom.c keeps the same table).
- */
-static const struct {
-	const char	*key;
-	const char	*method;
-} fallback_methods[] = {
-	{ "spf.auth", "spf" },
-	{ "sidf.auth", "sender-id" },
-};
-
 /* out_init - writes go to fd */
 void
 out_init(struct out *o, int fd)
@@ -82,44 +69,6 @@ out_flush(struct out *o, struct enma_buf *b)
 	enma_buf_free(b);
 	enma_buf_init(b, 0);
 	return rc;
-}
-
-/* conf_has_key - is key declared in this build's configuration table? */
-static int
-conf_has_key(const char *key)
-{
-	const struct enma_conf_key *k;
-
-	for (k = enma_conf_keys(); k->name != NULL; k++)
-		if (strcmp(k->name, key) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * out_fallback_value - our header when there is no verdict (queue full,
- * no time left, an internal failure): temperror for every method on.
- */
-enma_status
-out_fallback_value(const struct filter *f, struct enma_buf *out)
-{
-	struct enma_authres	ar;
-	enma_status		st;
-	size_t			i;
-
-	enma_authres_init(&ar);
-	st = enma_authres_begin(&ar, f->authserv_id);
-	for (i = 0; st == ENMA_OK && i < sizeof(fallback_methods) /
-	    sizeof(fallback_methods[0]); i++)
-		if (conf_has_key(fallback_methods[i].key) &&
-		    enma_conf_bool(f->conf, fallback_methods[i].key))
-			st = enma_authres_add(&ar, fallback_methods[i].method,
-			    "temperror", "internal error", NULL, 0);
-	if (st == ENMA_OK)
-		st = enma_authres_finish(&ar, sizeof(ENMA_AUTHRES_NAME) - 1,
-		    out);
-	enma_authres_free(&ar);
-	return st;
 }
 
 /*

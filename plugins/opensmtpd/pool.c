@@ -5,9 +5,10 @@
  * one message must not hold up another.  A finished message becomes a
  * job; opensmtpd.workers threads take jobs from a queue of at most
  * opensmtpd.queue waiting ones.  When the queue is full the main thread
- * answers at once with temperror (job_fallback): mail is never held up
- * or lost for our sake.  A job that waited so long that its DNS budget
- * would run past smtpd's session timeout is answered the same way.
+ * answers at once with the engine's fallback header, temperror for every
+ * method (job_fallback): mail is never held up or lost for our sake.  A
+ * job that waited so long that its DNS budget would run past smtpd's
+ * session timeout is answered the same way.
  *
  * While a job runs, its session is busy: the worker alone uses the
  * engine session.  The worker resets it and clears busy before it
@@ -83,27 +84,34 @@ job_log(const struct job *j, const char *logline, unsigned deleted,
 }
 
 /*
- * job_fallback - answer without verdicts: the temperror header (none for
- * an excluded or authenticated client), forged fields found by msg.c
- * left out.  The caller frees the job.
+ * job_fallback - answer without verdicts: the engine's temperror header
+ * (none for an excluded or authenticated client), forged fields found
+ * by msg.c left out.  Fixed buffers: this path is taken when threads,
+ * time or memory ran short.  The caller frees the job.
  */
 void
 job_fallback(struct filter *f, struct job *j, const char *why)
 {
-	struct enma_buf	hv;
-	const char	*value = NULL;
-	unsigned	deleted;
+	char		 vmem[ENMA_ENGINE_FALLBACK_MAX];
+	char		 lmem[ENMA_ENGINE_FALLBACK_LOG_MAX];
+	struct enma_buf	 hv, lv;
+	const char	*value = NULL, *logline = "no header";
+	unsigned	 deleted;
 
-	enma_buf_init(&hv, 0);
-	if (!j->skipped && out_fallback_value(f, &hv) == ENMA_OK)
+	enma_buf_init_fixed(&hv, vmem, sizeof(vmem));
+	enma_buf_init_fixed(&lv, lmem, sizeof(lmem));
+	if (j->skipped)
+		logline = j->skipped == 2 ? "skipped (authenticated)" :
+		    "skipped (excluded client)";
+	else if (enma_engine_fallback(f->engine, why, &hv, &lv) == ENMA_OK) {
 		value = hv.p;
+		logline = lv.p;
+	} else
+		flog(LOG_ERR, "no temperror header could be made");
 	deleted = out_mark_drops(j->msg, NULL, 0, 1);
 	if (!j->gone)
 		(void)out_answer(f, j->msg, value, 1);
-	job_log(j, value != NULL ? "temperror" :
-	    j->skipped == 2 ? "skipped (authenticated)" :
-	    "skipped (excluded client)", deleted, why);
-	enma_buf_free(&hv);
+	job_log(j, logline, deleted, why);
 }
 
 /* job_late - would _eom now end past smtpd's session timeout? */
@@ -183,7 +191,7 @@ job_run(struct pool *p, struct job *j)
 	job_release(p, j);
 	if (!v.have)
 		job_fallback(f, j, late ? "no time left before smtpd's "
-		    "session timeout" : "internal error");
+		    "session timeout" : "verification failed");
 	else {
 		deleted = out_mark_drops(j->msg, v.idx, v.nidx, 0);
 		if (!j->gone)

@@ -188,10 +188,6 @@ sess_end(struct filter *f, struct sess *s)
 int
 sess_skipped(const struct filter *f, const struct sess *s)
 {
-	const struct enma_cidr_list *ex;
-
-	ex = enma_conf_cidrs(f->conf, "common.exclusion_addresses");
-	if (s->has_ip && ex != NULL && enma_cidr_list_match(ex, &s->ip))
-		return 1;
-	return s->auth ? 2 : 0;
+	return enma_engine_skip(f->engine, s->has_ip ? &s->ip : NULL,
+	    s->auth);
 }

@@ -16,6 +16,7 @@
  *	  _eom(&result)			all DNS work and verification
  *	  _reset()			next transaction, same connection
  *	enma_session_free()
+ *	enma_engine_fallback()		the header when verification failed
  *
  * Calls before _eom never block and never touch the DNS.  _eom blocks on
  * the DNS within the per-message budget (dns.message_timeout).  A call
@@ -100,11 +101,51 @@ struct enma_result {
 	size_t			 nverdicts;
 	const struct enma_verdict *verdicts;
 	const char		*logline;
-	int			 skipped;	/* 1 excluded, 2 authenticated */
+	int			 skipped;	/* 1 excluded, 2 authenticated
+						   (enma_engine_skip) */
 };
 
 enma_status enma_session_eom(struct enma_session *, struct enma_result *);
 /* enma_session_reset - forget the transaction; keep connect/helo/auth */
 void	 enma_session_reset(struct enma_session *);
+
+/*
+ * The header of a message that could not be verified: no session, a
+ * message that could not be read, a verification that failed without
+ * a header, was abandoned, or had no thread or no time to run.  The
+ * rule every adapter keeps: such a message is never lost or rejected
+ * for our sake; its verdicts become temperror and it goes through.
+ *
+ * enma_engine_fallback - the Authentication-Results value: for every
+ * method the configuration enables, in the order _eom writes them
+ * (spf, spf for the HELO with spf.helo_check, sender-id, dkim,
+ * dkim-adsp), "method=temperror (reason)" without properties (the
+ * identities were not determined), folded as _eom folds; "id; none"
+ * when no method is on.  reason may be NULL (no comment); past
+ * ENMA_ENGINE_FALLBACK_REASON_MAX bytes it is cut, with "...".  logline
+ * (may be NULL) gets what enma_result.logline would say:
+ * "spf=temperror sender-id=temperror dkim=temperror dkim-adsp=temperror"
+ * ("spf-helo=" for the HELO entry), or "none".  Both buffers are
+ * emptied first.  No session is used and nothing is allocated but by
+ * the buffers given: with enma_buf_init_fixed on memory of
+ * ENMA_ENGINE_FALLBACK_MAX and ENMA_ENGINE_FALLBACK_LOG_MAX bytes, it
+ * works when memory is short, and it cannot fail for an engine that
+ * enma_engine_new built (the authserv-id is checked there).  Safe from
+ * any thread.  Not for a client _eom would skip: see enma_engine_skip.
+ */
+#define ENMA_ENGINE_FALLBACK_REASON_MAX	64	/* bytes of reason written */
+#define ENMA_ENGINE_FALLBACK_MAX	4096	/* value, NUL included */
+#define ENMA_ENGINE_FALLBACK_LOG_MAX	128	/* log line, NUL included */
+enma_status enma_engine_fallback(const struct enma_engine *,
+	    const char *reason, struct enma_buf *value,
+	    struct enma_buf *logline);
+/*
+ * enma_engine_skip - would _eom skip this client (no verdicts, no
+ * header)?  1: excluded (common.exclusion_addresses; checked first),
+ * 2: authenticated, 0: verified; as enma_result.skipped.  client NULL:
+ * no client address.
+ */
+int	 enma_engine_skip(const struct enma_engine *,
+	    const struct enma_ip *client, int authenticated);
 
 #endif /* ENMA_ENGINE_H */

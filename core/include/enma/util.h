@@ -84,13 +84,22 @@ struct enma_buf {
 	size_t		 cap;
 	size_t		 max;		/* 0 = ENMA_BUF_DEFAULT_MAX */
 	enma_status	 status;	/* first failure, sticky */
+	int		 fixed;		/* the caller's memory: never grows */
 };
 
 #define ENMA_BUF_DEFAULT_MAX	(64u * 1024 * 1024)
 
 void		 enma_buf_init(struct enma_buf *, size_t max);
+/*
+ * enma_buf_init_fixed - a buffer on the caller's memory, size bytes with
+ * the NUL: it never allocates (for paths that must work when memory is
+ * short); past size - 1 bytes appending fails with ENMA_ELIMIT.
+ * enma_buf_free only empties it; the memory stays the caller's.
+ */
+void		 enma_buf_init_fixed(struct enma_buf *, char *mem, size_t size);
 void		 enma_buf_free(struct enma_buf *);	/* back to init state */
-void		 enma_buf_reset(struct enma_buf *);	/* len = 0, keeps memory */
+/* enma_buf_reset - len = 0, keeps the memory, clears the failure */
+void		 enma_buf_reset(struct enma_buf *);
 enma_status	 enma_buf_append(struct enma_buf *, const void *, size_t);
 enma_status	 enma_buf_append_span(struct enma_buf *, struct enma_span);
 enma_status	 enma_buf_puts(struct enma_buf *, const char *);
@@ -110,7 +119,8 @@ struct enma_arena;
 
 struct enma_arena *enma_arena_new(size_t limit);
 void	 enma_arena_free(struct enma_arena *);		/* NULL is a no-op */
-void	 enma_arena_reset(struct enma_arena *);		/* free all but first block */
+/* enma_arena_reset - free all but the first block */
+void	 enma_arena_reset(struct enma_arena *);
 void	*enma_arena_alloc(struct enma_arena *, size_t);
 void	*enma_arena_calloc(struct enma_arena *, size_t n, size_t size);
 /* a NUL-terminated copy of n bytes */
@@ -142,7 +152,10 @@ struct enma_ip {
 enma_status enma_ip_from_text(struct enma_span, struct enma_ip *);
 /* enma_ip_unmap - ::ffff:a.b.c.d becomes a.b.c.d; others unchanged */
 void	 enma_ip_unmap(struct enma_ip *);
-/* enma_ip_to_text - canonical text (RFC 5952 for IPv6); buf >= ENMA_IP_TEXT_MAX */
+/*
+ * enma_ip_to_text - canonical text (RFC 5952 for IPv6); len at least
+ * ENMA_IP_TEXT_MAX
+ */
 const char *enma_ip_to_text(const struct enma_ip *, char *buf, size_t len);
 /* enma_ip_to_arpa - "4.3.2.1.in-addr.arpa" / nibble form in ip6.arpa */
 const char *enma_ip_to_arpa(const struct enma_ip *, char *buf, size_t len);
