@@ -44,6 +44,13 @@
 #define EC_READ_BLOCK		(64 * 1024)
 #define EC_ERRLEN		1024
 #define EC_TIMEOUT_TEXT		16
+#define EC_SYNOPSIS \
+	"usage: enma-check [-hjv] [-a address] [-e helo] [-f mail-from] " \
+	"[-u user]\n" \
+	"                  [-i authserv-id] [-c file] [-o key=value ...]\n" \
+	"                  [-S nameserver[,...]] [-P port] [-t seconds] " \
+	"[-z zonefile]\n" \
+	"                  [file]\n"
 
 struct ec_options {
 	const char	*address;	/* -a */
@@ -92,18 +99,15 @@ static void	 usage_error(const char *, ...)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: enma-check [-hjv] [-a address] [-e helo] [-f mail-from] "
-	    "[-u user]\n"
-	    "                  [-i authserv-id] [-c file] [-o key=value] "
-	    "[-S nameserver]\n"
-	    "                  [-P port] [-t seconds] [-z zonefile] [file]\n"
-	    "envelope:\n"
-	    "  -a address  client IP address (default: none, local "
+	fprintf(fp, EC_SYNOPSIS
+	    "envelope, as the MTA saw it (a saved message does not carry "
+	    "it):\n"
+	    "  -a address  client IP address; without it: spf=none (local "
 	    "submission)\n"
 	    "  -e helo     HELO/EHLO name\n"
 	    "  -f path     MAIL FROM reverse-path (\"<>\" for the null "
-	    "sender)\n"
+	    "sender);\n"
+	    "              without it: spf=temperror (no MAIL FROM given)\n"
 	    "  -u user     SMTP AUTH user: authenticated, not verified\n"
 	    "engine:\n"
 	    "  -i id       authserv-id (authresult.identifier)\n"
@@ -133,11 +137,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs("usage: enma-check [-hjv] [-a address] [-e helo] "
-	    "[-f mail-from] [-u user] [-i authserv-id]\n"
-	    "                  [-c file] [-o key=value] [-S nameserver] "
-	    "[-P port] [-t seconds]\n"
-	    "                  [-z zonefile] [file]\n", stderr);
+	fputs(EC_SYNOPSIS, stderr);
 	exit(EX_USAGE);
 }
 
@@ -246,13 +246,19 @@ parse_options(int argc, char **argv, struct ec_options *opt)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "a:c:e:f:hi:jo:P:S:t:u:vz:")) != -1) {
+	opterr = 0;	/* our own message, without argv[0] */
+	while ((c = getopt(argc, argv, ":a:c:e:f:hi:jo:P:S:t:u:vz:")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			exit(EX_OK);
 		}
-		if (!parse_flag(opt, c))
-			usage_error("unknown option or missing value");
+		if (c == ':')
+			usage_error("-%c needs a value", optopt);
+		if (!parse_flag(opt, c)) {
+			if (enma_isvchar(optopt))
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option");
+		}
 	}
 	if (opt->zonefile != NULL && (opt->ns.len > 0 || opt->port != 0))
 		usage_error("-z cannot be combined with -S or -P");

@@ -32,6 +32,10 @@
 #define SQ_ARENA_LIMIT		(16u * 1024 * 1024) /* bytes per check */
 #define SQ_NS_TEXT_MAX		4096	/* bytes of -S arguments together */
 #define SQ_PORT_MAX		65535
+#define SQ_SYNOPSIS \
+	"usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] [-r receiver]\n" \
+	"                 [-S nameserver[,...]] [-t seconds] [-z zonefile]\n" \
+	"                 mailbox address-or-host ...\n"
 
 struct sq_options {
 	enum enma_spf_scope	 scope;
@@ -69,6 +73,7 @@ static unsigned	 parse_number(const char *, const char *, unsigned,
 		    unsigned);
 static void	 add_nameservers(struct sq_options *, const char *);
 static int	 parse_options(int, char **, struct sq_options *);
+static const char *addr_spec(struct sq_run *, const struct enma_mailbox *);
 static void	 parse_sender(struct sq_run *, const char *);
 static void	 check_targets(struct sq_run *, int, char **);
 static int	 open_resolver(struct sq_run *);
@@ -97,16 +102,12 @@ static void	 set_status(struct sq_run *, int);
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] "
-	    "[-r receiver]\n"
-	    "                 [-S nameserver[,...]] [-t seconds] "
-	    "[-z zonefile]\n"
-	    "                 mailbox address-or-host ...\n"
+	fprintf(fp, SQ_SYNOPSIS
 	    "scope:\n"
 	    "  -s          SPF, RFC 7208 (default)\n"
 	    "  -m          Sender ID, mfrom scope (RFC 4406)\n"
-	    "  -p          Sender ID, pra scope; mailbox is the PRA\n"
+	    "  -p          Sender ID, pra scope; mailbox is the PRA (shown "
+	    "as addr-spec)\n"
 	    "addresses:\n"
 	    "  -n          numeric addresses only, no host-name lookup\n"
 	    "  -4, -6      resolve host names to IPv4 (A) or IPv6 (AAAA) "
@@ -138,10 +139,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs("usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] "
-	    "[-r receiver] [-S nameserver]\n"
-	    "                 [-t seconds] [-z zonefile] "
-	    "mailbox address-or-host ...\n", stderr);
+	fputs(SQ_SYNOPSIS, stderr);
 	exit(EX_USAGE);
 }
 
@@ -190,7 +188,8 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "46e:HhjmnP:pr:S:st:vz:")) != -1) {
+	opterr = 0;	/* our own message, without argv[0] */
+	while ((c = getopt(argc, argv, ":46e:HhjmnP:pr:S:st:vz:")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -240,8 +239,12 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 		case 'z':
 			opt->zonefile = optarg;
 			break;
+		case ':':
+			usage_error("-%c needs a value", optopt);
 		default:
-			usage_error("unknown option or missing value");
+			if (enma_isvchar(optopt))
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option");
 		}
 	}
 	if (opt->zonefile != NULL && (opt->ns.len > 0 || opt->port != 0))
@@ -249,6 +252,41 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 	if (argc - optind < 2)
 		usage_error("a mailbox and at least one address are needed");
 	return optind;
+}
+
+/*
+ * addr_spec - "local@domain" of a parsed PRA, for the three-field line:
+ * the local part quoted (RFC 5322 3.4.1) when it holds anything but
+ * atext and dots, so that no blank splits the line
+ */
+static const char *
+addr_spec(struct sq_run *run, const struct enma_mailbox *mb)
+{
+	static const char special[] = " \t\"\\(),:;<>@[]";
+	struct enma_buf b;
+	const char *p, *out;
+	int quote = mb->local[0] == '\0';
+
+	for (p = mb->local; *p != '\0' && !quote; p++)
+		quote = strchr(special, *p) != NULL ||
+		    !enma_isvchar((unsigned char)*p);
+	enma_buf_init(&b, 0);
+	if (quote)
+		enma_buf_putc(&b, '"');
+	for (p = mb->local; *p != '\0'; p++) {
+		if (quote && (*p == '"' || *p == '\\'))
+			enma_buf_putc(&b, '\\');
+		enma_buf_putc(&b, *p);
+	}
+	if (quote)
+		enma_buf_putc(&b, '"');
+	enma_buf_printf(&b, "@%s", mb->domain);
+	out = enma_buf_status(&b) == ENMA_OK ?
+	    enma_arena_strdup(run->perm, b.p) : NULL;
+	enma_buf_free(&b);
+	if (out == NULL)
+		usage_error("out of memory");
+	return out;
 }
 
 /*
@@ -289,6 +327,10 @@ parse_sender(struct sq_run *run, const char *arg)
 			    run->opt->helo);
 		mb.local = "";
 	}
+	/* -p: the PRA may carry a display name; print its addr-spec */
+	if (run->opt->scope == ENMA_SPF_SCOPE_PRA && mb.local != NULL &&
+	    mb.local[0] != '\0')
+		run->mailbox = addr_spec(run, &mb);
 	/* RFC 7208 4.3: an empty local part is replaced by "postmaster" */
 	run->local = (mb.local == NULL || mb.local[0] == '\0') ?
 	    "postmaster" : mb.local;

@@ -3,11 +3,13 @@
  *
  *	enma [-fhv] [-c file] [-o key=value ...]
  *
- * Start-up order matters: the configuration is read and checked in full
- * (an engine is built once and thrown away, so that any error is printed
- * as "file:line: reason" and the exit is 78 while stderr is still the
- * terminal); the socket is opened as root; the process daemonises
- * unless -f; the pid file is written; then the user is switched
+ * The file is -c's, or /etc/enma/enma.conf when it exists; -o overrides
+ * it.  Start-up order matters: the configuration is read and checked in
+ * full (an engine is built once and thrown away, so that any error is
+ * printed as "file:line: reason" and the exit is 78, or 64 for a bad -o,
+ * while stderr is still the terminal); the socket is opened as root; the
+ * process daemonises unless -f; the pid file is written (its directory
+ * made if missing, owned by milter.user); then the user is switched
  * (milter.user) and the real engine is built, never carried across a
  * fork (STYLE 10).  libmilter's own signal thread turns SIGTERM into
  * smfi_stop; messages in flight are then given time to finish.
@@ -33,6 +35,9 @@
 
 #define MAIN_MAX_OPTIONS	256	/* -o options on one command line */
 #define MAIN_ERRLEN		1024
+#define MAIN_CONF_DEFAULT	"/etc/enma/enma.conf"	/* if it exists */
+#define MAIN_PIDDIR_MODE	0755	/* a pid file directory we make */
+#define MAIN_SYNOPSIS	"usage: enma [-fhv] [-c file] [-o key=value ...]"
 
 struct main_opts {
 	const char	*conffile;
@@ -54,15 +59,47 @@ struct main_state {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: enma [-fhv] [-c file] [-o key=value ...]\n"
-	    "  -c file\tread the configuration file\n"
+	fprintf(fp, MAIN_SYNOPSIS "\n"
+	    "  -c file\tread the configuration file (default "
+	    MAIN_CONF_DEFAULT ",\n\t\tif it exists)\n"
 	    "  -o key=value\tset one key (after the file; repeatable)\n"
 	    "  -f\t\tstay in the foreground, log to standard error\n"
 	    "  -v\t\tverbose: print the configuration in use\n"
 	    "  -h\t\tthis help\n"
 	    "\nkeys [default]:\n");
 	enma_conf_usage(fp);
+}
+
+/* usage_error - one line of reason, one of synopsis; EX_USAGE */
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("enma: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n" MAIN_SYNOPSIS "  (enma -h lists every key)\n", stderr);
+	return EX_USAGE;
+}
+
+/*
+ * conffile_option - "-o milter.conffile=PATH" is "-c PATH", as in the
+ * original ENMA; an empty PATH means the default
+ */
+static void
+conffile_option(struct main_opts *o, const char *kv)
+{
+	struct enma_span s = enma_span_from_cstr(kv);
+	size_t eq = enma_span_chr(s, '=');
+
+	if (eq == s.len || !enma_span_eq(enma_span_trim_wsp(
+	    enma_span_make(s.p, eq)), ENMA_SPAN_LIT("milter.conffile")))
+		return;
+	for (kv += eq + 1; enma_iswsp(*kv); kv++)
+		;
+	o->conffile = *kv != '\0' ? kv : NULL;
 }
 
 /* parse_args - the command line; an exit status, or -1 to go on */
@@ -72,17 +109,17 @@ parse_args(int argc, char **argv, struct main_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "c:o:fvh")) != -1) {
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":c:o:fvh")) != -1) {
 		switch (c) {
 		case 'c':
 			o->conffile = optarg;
 			break;
 		case 'o':
-			if (o->novr == MAIN_MAX_OPTIONS) {
-				fprintf(stderr, "enma: too many -o options\n");
-				return EX_USAGE;
-			}
+			if (o->novr == MAIN_MAX_OPTIONS)
+				return usage_error("too many -o options");
 			o->ovr[o->novr++] = optarg;
+			conffile_option(o, optarg);
 			break;
 		case 'f':
 			o->foreground = 1;
@@ -93,48 +130,70 @@ parse_args(int argc, char **argv, struct main_opts *o)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return usage_error("-%c needs a value", optopt);
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			if (enma_isvchar(optopt))
+				return usage_error("unknown option -%c",
+				    optopt);
+			return usage_error("unknown option");
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "enma: unexpected argument: %s\n",
-		    argv[optind]);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return usage_error("unexpected argument: %s", argv[optind]);
 	return -1;
 }
 
-/* load_conf - defaults, the file, then each -o; NULL after an error */
-static struct enma_conf *
-load_conf(const struct main_opts *o)
+/* conf_path - the file to read: -c's, or the default if it exists */
+static const char *
+conf_path(const struct main_opts *o)
+{
+	struct stat st;
+
+	if (o->conffile != NULL)
+		return o->conffile;
+	if (stat(MAIN_CONF_DEFAULT, &st) == -1 && errno == ENOENT)
+		return NULL;
+	return MAIN_CONF_DEFAULT;
+}
+
+/*
+ * load_conf - defaults, the file, then each -o; then milter.conffile
+ * says which file was read.  An exit status: 78 for the file, 64 for -o.
+ */
+static int
+load_conf(const struct main_opts *o, struct enma_conf **out)
 {
 	struct enma_conf *conf;
+	const char *path = conf_path(o), *named;
 	char err[MAIN_ERRLEN];
 	size_t i;
 
-	if ((conf = enma_conf_new()) == NULL) {
+	if ((*out = conf = enma_conf_new()) == NULL) {
 		fprintf(stderr, "enma: out of memory\n");
-		return NULL;
+		return EX_OSERR;
 	}
-	if (o->conffile != NULL &&
-	    enma_conf_load(conf, o->conffile, err, sizeof(err)) != ENMA_OK)
-		goto fail;
+	if (path != NULL &&
+	    enma_conf_load(conf, path, err, sizeof(err)) != ENMA_OK) {
+		fprintf(stderr, "enma: %s\n", err);
+		return EX_CONFIG;
+	}
+	named = enma_conf_str(conf, "milter.conffile");
+	if (path != NULL && *named != '\0' && strcmp(named, path) != 0)
+		fprintf(stderr, "enma: %s: milter.conffile has no effect in a "
+		    "file (use -c)\n", path);
 	for (i = 0; i < o->novr; i++)
 		if (enma_conf_set_option(conf, o->ovr[i], err, sizeof(err)) !=
 		    ENMA_OK)
-			goto fail;
-	if ((o->foreground && enma_conf_set(conf, "milter.foreground",
+			return usage_error("%s", err);
+	if (enma_conf_set(conf, "milter.conffile", path != NULL ? path : "",
+	    err, sizeof(err)) != ENMA_OK ||
+	    (o->foreground && enma_conf_set(conf, "milter.foreground",
 	    "true", err, sizeof(err)) != ENMA_OK) ||
 	    (o->verbose && enma_conf_set(conf, "milter.verbose", "true",
 	    err, sizeof(err)) != ENMA_OK))
-		goto fail;
-	return conf;
-fail:
-	fprintf(stderr, "enma: %s\n", err);
-	enma_conf_free(conf);
-	return NULL;
+		return usage_error("%s", err);
+	return 0;
 }
 
 /* check_user - milter.user must exist, and be switchable to */
@@ -234,6 +293,33 @@ open_socket(const struct enma_conf *conf)
 	return 0;
 }
 
+/*
+ * make_piddir - the pid file's directory, when it is missing (as /run/enma
+ * is at each boot): made owned by milter.user, who removes the file at
+ * exit.  Only the last component is made.  -1 with errno on failure.
+ */
+static int
+make_piddir(const struct enma_conf *conf, const char *pidfile)
+{
+	const char *user = enma_conf_str(conf, "milter.user");
+	char dir[ENMA_CONF_MAX_LINE], *slash;
+	struct passwd *pw;
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%s", pidfile);
+	if (n < 0 || (size_t)n >= sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, MAIN_PIDDIR_MODE) == -1)
+		return errno == EEXIST ? 0 : -1;
+	if (user != NULL && *user != '\0' && geteuid() == 0 &&
+	    (pw = getpwnam(user)) != NULL &&
+	    chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+		return -1;
+	return 0;
+}
+
 /* open_pidfile - create it now, while errors can still be printed */
 static int
 open_pidfile(struct main_state *ms)
@@ -242,6 +328,11 @@ open_pidfile(struct main_state *ms)
 	ms->pidfile = enma_conf_str(ms->conf, "milter.pidfile");
 	if (ms->pidfile == NULL || *ms->pidfile == '\0')
 		return 0;
+	if (make_piddir(ms->conf, ms->pidfile) == -1) {
+		fprintf(stderr, "enma: milter.pidfile: cannot make the "
+		    "directory of %s: %s\n", ms->pidfile, strerror(errno));
+		return -1;
+	}
 	ms->pidfd = open(ms->pidfile, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0644);
 	if (ms->pidfd == -1) {
@@ -350,11 +441,15 @@ drain(void)
 static int
 prepare(const struct main_opts *o, struct main_state *ms)
 {
-	if ((ms->conf = load_conf(o)) == NULL)
-		return EX_CONFIG;
+	int rc;
+
+	if ((rc = load_conf(o, &ms->conf)) != 0)
+		return rc;
 	milter_g.conf = ms->conf;
 	milter_g.sendmail813 = enma_conf_bool(ms->conf, "milter.sendmail813");
 	milter_g.postfix = enma_conf_bool(ms->conf, "milter.postfix");
+	milter_g.verify_ms = enma_conf_uint(ms->conf,
+	    "milter.verify_timeout") * ENMA_MILTER_MS;
 	if (enma_conf_bool(ms->conf, "milter.verbose"))
 		enma_conf_dump(ms->conf, stderr);
 	if (check_user(ms->conf) == -1 || check_engine(ms->conf) == -1)
@@ -396,6 +491,17 @@ start(struct main_state *ms)
 		return EX_CONFIG;
 	}
 	milter_g.authserv_id = enma_engine_authserv_id(milter_g.engine);
+	if (strchr(milter_g.authserv_id, '.') == NULL)
+		mlog(LOG_WARNING, "authserv-id \"%s\" is not a fully "
+		    "qualified name (RFC 8601 2.5): set authresult.identifier",
+		    milter_g.authserv_id);
+	if (milter_g.verify_ms / ENMA_MILTER_MS <
+	    enma_conf_uint(conf, "dns.message_timeout"))
+		mlog(LOG_WARNING, "milter.verify_timeout %u s is below "
+		    "dns.message_timeout %u s: a message whose DNS is slow "
+		    "gets temperror after %u s", milter_g.verify_ms /
+		    ENMA_MILTER_MS, enma_conf_uint(conf, "dns.message_timeout"),
+		    milter_g.verify_ms / ENMA_MILTER_MS);
 	mlog(LOG_INFO, "starting: socket %s, authserv-id %s%s",
 	    enma_conf_str(conf, "milter.socket"), milter_g.authserv_id,
 	    milter_g.sendmail813 ? ", sendmail 8.13 mode" : "");

@@ -283,7 +283,21 @@ if grep -q '^usage: enma-check' "$T/out"; then ok; else
 status bad-option 64 -x "$MSG"
 if [ ! -s "$T/out" ] && grep -q '^enma-check: ' "$T/err"; then ok; else
 	bad "a usage error: stdout [$(cat "$T/out")], no reason"; fi
+# one line of reason (no getopt message naming the binary's path), then
+# the synopsis of -h, no wider than 80 columns
+status bad-option-text 64 -x "$MSG"
+if [ "$(head -1 "$T/err")" = "enma-check: unknown option -x" ]; then ok
+else bad "bad-option message: [$(cat "$T/err")]"; fi
+"$EC" -h | sed -n '/^usage:/,/\[file\]$/p' >"$T/synopsis"
+if [ "$(tail -n +2 "$T/err")" = "$(cat "$T/synopsis")" ] &&
+    [ -s "$T/synopsis" ]; then ok
+else bad "usage on error differs from -h: [$(cat "$T/err")]"; fi
+"$EC" -h >"$T/help"
+if awk 'length > 80 { exit 1 }' "$T/err" "$T/help"; then ok
+else bad "usage wider than 80 columns"; fi
 status missing-value 64 -z
+if [ "$(head -1 "$T/err")" = "enma-check: -z needs a value" ]; then ok
+else bad "missing-value message: [$(cat "$T/err")]"; fi
 status bad-address 64 -z "$Z" -a 'not an address' "$MSG"
 status bad-port 64 -P 70000 "$MSG"
 status bad-timeout 64 -t 0 -z "$Z" "$MSG"

@@ -113,8 +113,13 @@ verdict sid-pra-none none user@sid.sq.example 192.0.2.1 -p
 # RFC 4406 3.4: with no spf2.0 record, v=spf1 serves mfrom and pra
 verdict v1-mfrom fail user@v1only.sq.example 192.0.2.1 -m
 verdict v1-pra fail user@v1only.sq.example 192.0.2.1 -p
-# the PRA is an RFC 5322 mailbox, printed as given
-verdict pra-display pass 'Jo <jo@pass.sq.example>' 192.0.2.10 -p
+# the PRA is an RFC 5322 mailbox: its addr-spec (RFC 5322 3.4) is the
+# first of the three fields, without the display name
+out pra-display "jo@pass.sq.example 192.0.2.10 pass" -p \
+    'Jo <jo@pass.sq.example>' 192.0.2.10
+# a local part with a blank stays one field, quoted (RFC 5322 3.4.1)
+out pra-quoted '"jo doe"@pass.sq.example 192.0.2.10 pass' -p \
+    '"Jo Doe" <"jo doe"@pass.sq.example>' 192.0.2.10
 # ENMA 1.x word for fail
 verdict hardfail hardfail user@pass.sq.example 198.51.100.1 -H
 
@@ -204,6 +209,20 @@ if grep -q '^usage: sidfquery' "$T/out"; then ok; else
 status no-args 64
 status one-arg 64 user@pass.sq.example
 status bad-option 64 -x user@pass.sq.example 192.0.2.1
+# one line of reason (no getopt message naming the binary's path), then
+# the synopsis of -h, no wider than 80 columns
+if [ "$(head -1 "$T/err")" = "sidfquery: unknown option -x" ]; then ok
+else bad "bad-option message: [$(cat "$T/err")]"; fi
+"$SQ" -h | sed -n '/^usage:/,/address-or-host/p' >"$T/synopsis"
+if [ "$(tail -n +2 "$T/err")" = "$(cat "$T/synopsis")" ] &&
+    [ -s "$T/synopsis" ]; then ok
+else bad "usage on error differs from -h: [$(cat "$T/err")]"; fi
+"$SQ" -h >"$T/help"
+if awk 'length > 80 { exit 1 }' "$T/err" "$T/help"; then ok
+else bad "usage wider than 80 columns"; fi
+status missing-value 64 -n -S
+if [ "$(head -1 "$T/err")" = "sidfquery: -S needs a value" ]; then ok
+else bad "missing-value message: [$(cat "$T/err")]"; fi
 status bad-timeout 64 -t 0 -z "$Z" user@pass.sq.example 192.0.2.1
 status bad-timeout-text 64 -t 2s -z "$Z" user@pass.sq.example 192.0.2.1
 status bad-port 64 -P 70000 user@pass.sq.example 192.0.2.1

@@ -13,7 +13,9 @@
 # are signed at test time by dkimpy (dkim_sign.py), an independent signer.  Then the daemon itself: its flags,
 # a configuration error (exit 78, "file:line: reason"), the sample
 # conf/enma.conf in daemon mode (pid file, user switch after binding a unix
-# socket with its mode), and a clean stop on SIGTERM.  Needs root and
+# socket with its mode, the pid file's directory made), command-line
+# errors (exit 64), the default /etc/enma/enma.conf, the warning for an
+# authserv-id without a dot, and a clean stop on SIGTERM.  Needs root and
 # `scripts/deps.sh mta`.  Prints "N passed, N failed".
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -85,8 +87,8 @@ milter_cleanup()
 		kill -KILL "${ENMA_PID[$n]}" 2>/dev/null
 		wait "${ENMA_PID[$n]}" 2>/dev/null
 	done
-	[ -s "$IT_DIR/run/enma.pid" ] &&
-	    kill -KILL "$(tr -dc 0-9 <"$IT_DIR/run/enma.pid")" 2>/dev/null
+	[ -s "$IT_DIR/run/pid/enma.pid" ] &&
+	    kill -KILL "$(tr -dc 0-9 <"$IT_DIR/run/pid/enma.pid")" 2>/dev/null
 	_it_cleanup
 }
 
@@ -98,7 +100,8 @@ enma_start()
 {
 	local name=$1 port=$2
 	shift 2
-	"$ENMA" -f "$@" </dev/null >>"$IT_DIR/$name.log" 2>&1 &
+	# -c /dev/null: not the host's /etc/enma/enma.conf, should it have one
+	"$ENMA" -f -c /dev/null "$@" </dev/null >>"$IT_DIR/$name.log" 2>&1 &
 	ENMA_PID[$name]=$!
 	it_wait_until 10 tcp_listening "$port" && kill -0 "${ENMA_PID[$name]}"
 }
@@ -301,7 +304,7 @@ run_dkim_table()
 # MODE ("leadspc": header values sent with their leading space, as the
 # negotiated SMFIP_HDR_LEADSPC asks; "813": without, no negotiation).
 MT_LUA=$(cat <<'EOF'
-local SP = (MODE == "leadspc") and " " or ""
+local SP = (MODE ~= "813") and " " or ""
 local tag = "mt-" .. MODE .. ": "
 
 local function report(ok, name, why)
@@ -370,6 +373,9 @@ local function case(name, fn)
 	if not ok then report(false, name, err) end
 end
 
+-- "abandon": only the case below, against an enma that waits 1 s
+if MODE ~= "abandon" then
+
 case("client only in {client_addr}", function()
 	local c = open("[IPv6:0:0:0:0:0:0:0:1]", "unspec", "IPv6:0:0:0:0:0:0:0:1")
 	local v = message(c, "<alice@spf-v6.example.org>", "alice@spf-v6.example.org")
@@ -416,6 +422,35 @@ case("two messages, one connection", function()
 	    tostring(v1) .. " / " .. tostring(v2))
 	mt.disconnect(c)
 end)
+
+else
+
+-- The verification outlasts milter.verify_timeout (1 s): MAIL FROM's
+-- domain never answers (dns.timeout 11 s).  The message goes on with the
+-- engine's fallback header: every method on by default, temperror, the
+-- reason a comment, no property (RFC 8601 2.2), folded after each ";";
+-- the forged field is still removed.  The next message on the same
+-- connection gets a new session and its own verdict.
+case("abandoned verification", function()
+	local c = open("client.example.org", "127.0.0.2")
+	local v = message(c, "<alice@timeout.example.org>", "alice@spf-pass.example.org",
+	    { { "Authentication-Results", "mx.example.test; spf=pass" } })
+	local why = " (verification abandoned after 1 s)"
+	local want = " mx.example.test;\n\tspf=temperror" .. why ..
+	    ";\n\tsender-id=temperror" .. why .. ";\n\tdkim=temperror" .. why ..
+	    ";\n\tdkim-adsp=temperror" .. why
+	report(v == want, "abandoned: the fallback header, temperror for every method",
+	    tostring(v))
+	report(mt.eom_check(c, MT_HDRDELETE, "Authentication-Results") or
+	    mt.eom_check(c, MT_HDRCHANGE, "Authentication-Results"),
+	    "abandoned: forged header deleted", "not deleted")
+	local v2 = message(c, "<alice@spf-pass.example.org>", "alice@spf-pass.example.org")
+	report(has(v2, "spf=pass smtp%.mailfrom=alice@spf%-pass%.example%.org"),
+	    "abandoned: the next message on the connection is verified", v2)
+	mt.disconnect(c)
+end)
+
+end
 EOF
 )
 
@@ -458,11 +493,62 @@ daemon_flags()
 	out=$("$ENMA" -f -c "$IT_DIR/bad.conf" 2>&1)
 	it_eq "bad value: exit 78 (EX_CONFIG)" 78 $?
 	it_match "bad value: file:line: reason" "$IT_DIR/bad.conf:2: " "$out"
+	# -o is the command line: its errors are usage errors (64), each one
+	# line and the synopsis, not the list of keys
 	out=$("$ENMA" -f -o no.such.key=1 2>&1)
-	it_eq "unknown -o key: exit 78" 78 $?
+	it_eq "unknown -o key: exit 64 (EX_USAGE)" 64 $?
 	it_match "unknown -o key: named" 'no\.such\.key' "$out"
-	"$ENMA" -f -x >/dev/null 2>&1
+	it_eq "unknown -o key: two lines" 2 "$(wc -l <<<"$out")"
+	"$ENMA" -f -o milter.timeout=soon >/dev/null 2>&1
+	it_eq "bad -o value: exit 64" 64 $?
+	"$ENMA" -f -o milter.timeout >/dev/null 2>&1
+	it_eq "-o without =: exit 64" 64 $?
+	out=$("$ENMA" -f -x 2>&1)
 	it_eq "unknown flag: exit 64 (EX_USAGE)" 64 $?
+	it_match "unknown flag: named, synopsis" \
+	    '^enma: unknown option -x.usage: enma ' "$(tr '\n' . <<<"$out")"
+	it_eq "unknown flag: two lines" 2 "$(wc -l <<<"$out")"
+	out=$("$ENMA" -f -c 2>&1)
+	it_eq "-c without a file: exit 64, two lines" "64 2" \
+	    "$? $(wc -l <<<"$out")"
+
+	# Without -c, /etc/enma/enma.conf is read when it exists: here a
+	# broken one, in an /etc overlay of our own (mount namespace)
+	mkdir -p "$IT_DIR/etc-extra/enma"
+	printf 'milter.timeout: soon\n' >"$IT_DIR/etc-extra/enma/enma.conf"
+	out=$(unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=$1:/etc" \
+	    /etc && shift && exec "$@"' sh "$IT_DIR/etc-extra" "$ENMA" -f 2>&1)
+	it_eq "no -c: /etc/enma/enma.conf read, exit 78" 78 $?
+	it_match "no -c: its error named" \
+	    '/etc/enma/enma\.conf:1: milter\.timeout' "$out"
+	unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc &&
+	    shift && exec "$@"' sh "$IT_DIR/etc-extra" "$ENMA" -f -c /dev/null \
+	    -o milter.socket=bad >/dev/null 2>&1
+	it_eq "-c: /etc/enma/enma.conf not read (the -o error, 64)" 64 $?
+	# the original ENMA's milter.conffile: -o milter.conffile=F is -c F;
+	# in a file it is accepted, and one naming another file is reported
+	out=$("$ENMA" -f -o "milter.conffile=$IT_DIR/bad.conf" 2>&1)
+	it_eq "-o milter.conffile=FILE reads FILE (its error, 78)" 78 $?
+	it_match "-o milter.conffile=FILE: named" "$IT_DIR/bad.conf:2: " "$out"
+	printf 'milter.conffile: /elsewhere.conf\n' >"$IT_DIR/cf.conf"
+	out=$("$ENMA" -f -c "$IT_DIR/cf.conf" -o milter.socket=bad 2>&1)
+	it_match "milter.conffile in a file: accepted, reported" \
+	    'cf\.conf: milter\.conffile has no effect in a file' "$out"
+
+	# An authserv-id without a dot is not the FQDN RFC 8601 2.5 asks
+	# for: a warning at start
+	local port pid
+	port=$(it_free_port)
+	"$ENMA" -f -c /dev/null -o "milter.socket=inet:$port@127.0.0.1" \
+	    -o milter.pidfile= -o authresult.identifier=mx </dev/null \
+	    >"$IT_DIR/nodot.log" 2>&1 &
+	pid=$!
+	it_wait_until 10 grep -q 'starting' "$IT_DIR/nodot.log"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	it_match "authserv-id without a dot: warned" \
+	    'warning: authserv-id "mx" is not a fully qualified name' \
+	    "$(cat "$IT_DIR/nodot.log")"
 }
 
 # daemon_start PORTFILE - the sample configuration, daemonised: the user
@@ -471,18 +557,21 @@ daemon_start()
 {
 	local run=$IT_DIR/run
 	mkdir -p "$run"
-	chown daemon "$run"	# the pid file is removed after the switch
+	# the pid file's directory is not there: enma makes it, owned by
+	# milter.user, who removes the file after the switch
 	"$ENMA" -c "$TOP/conf/enma.conf" -o "milter.socket=unix:$run/enma.sock" \
-	    -o "milter.pidfile=$run/enma.pid" -o milter.socket_mode=0620 \
+	    -o "milter.pidfile=$run/pid/enma.pid" -o milter.socket_mode=0620 \
 	    -o "dns.nameservers=127.0.0.1" -o "dns.port=$IT_DNS_PORT" \
 	    >"$IT_DIR/daemon.out" 2>&1
 	it_eq "daemon mode: parent exits 0" 0 $?
-	if ! it_wait_until 5 test -s "$run/enma.pid"; then
+	if ! it_wait_until 5 test -s "$run/pid/enma.pid"; then
 		it_fail "daemon mode: pid file written" "$(cat "$IT_DIR/daemon.out")"
 		return
 	fi
 	it_pass "daemon mode: pid file written"
-	DAEMON_PID=$(tr -dc 0-9 <"$run/enma.pid")
+	it_eq "daemon mode: pid directory made, owned by milter.user" \
+	    daemon "$(stat -c %U "$run/pid")"
+	DAEMON_PID=$(tr -dc 0-9 <"$run/pid/enma.pid")
 	it_ok "daemon mode: process alive" kill -0 "$DAEMON_PID"
 	it_eq "daemon mode: runs as milter.user" daemon \
 	    "$(ps -o user= -p "$DAEMON_PID" | tr -d ' ')"
@@ -507,7 +596,7 @@ daemon_stop()
 		it_fail "daemon mode: exits on SIGTERM"
 		kill -KILL "$DAEMON_PID"
 	fi
-	it_ok "daemon mode: pid file removed" test ! -e "$run/enma.pid"
+	it_ok "daemon mode: pid file removed" test ! -e "$run/pid/enma.pid"
 }
 
 # --- main ---------------------------------------------------------------------
@@ -546,9 +635,26 @@ it_ok "enma (sendmail813) starts" enma_start enma813 "$EPORT813" \
     -o "common.exclusion_addresses=127.0.0.1" \
     -o "dns.nameservers=127.0.0.1" -o "dns.port=$IT_DNS_PORT"
 
+# milter.verify_timeout 1 s, below the DNS budget: a message whose DNS
+# never answers is abandoned (the fallback header, then the next message)
+EPORTAB=$(it_free_port)
+it_ok "enma (verify_timeout 1 s) starts" enma_start enmaab "$EPORTAB" \
+    -o "milter.socket=inet:$EPORTAB@127.0.0.1" -o milter.pidfile= \
+    -o milter.verify_timeout=1 -o "authresult.identifier=$AUTHSERV" \
+    -o "common.exclusion_addresses=127.0.0.1" \
+    -o "dns.nameservers=127.0.0.1" -o "dns.port=$IT_DNS_PORT" \
+    -o dns.timeout=11 -o dns.retries=1 -o dns.message_timeout=15
+
 daemon_start
 mt_run leadspc "$EPORT"
 mt_run 813 "$EPORT813"
+mt_run abandon "$EPORTAB"
+it_match "abandoned: warned at start that the wait is below the DNS budget" \
+    'milter\.verify_timeout 1 s is below dns\.message_timeout 15 s' \
+    "$(cat "$IT_DIR/enmaab.log")"
+it_match "abandoned: logged with the verdicts and the reason" \
+    'client=127\.0\.0\.2 spf=temperror sender-id=temperror dkim=temperror dkim-adsp=temperror deleted-forged=1 \(verification abandoned after 1 s\)' \
+    "$(cat "$IT_DIR/enmaab.log")"
 
 for mta in "${MTAS[@]}"; do
 	it_ok "$mta starts" "it_${mta}_start" "inet:$EPORT@127.0.0.1"

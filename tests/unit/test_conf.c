@@ -101,7 +101,9 @@ test_table(void)
 		"sidf.auth", "sidf.explog", "dkim.auth",
 		"dkim.signheader_limit", "dkim.accept_expired_signature",
 		"dkim.rfc4871_compatible", "dkimadsp.auth",
-		"authresult.identifier", NULL
+		"authresult.identifier",
+		/* and those of its enma_config.c (the -v and -c options) */
+		"milter.verbose", "milter.conffile", NULL
 	};
 	const struct enma_conf_key *k, *j, *t = enma_conf_keys();
 	const char *const *o;
@@ -164,6 +166,17 @@ test_original_file(void)
 	CHECK_STR(enma_conf_str(c, "authresult.identifier"), "mx.example.jp",
 	    "identifier");
 	CHECK(enma_conf_uint(c, "milter.loglevel") == 0, "loglevel");
+	/* the original's key for -c, accepted in a file and in -o */
+	CHECK_STR(enma_conf_str(c, "milter.conffile"), "", "no conffile");
+	CHECK(load(c, "milter.conffile: /etc/enma.conf\n") == ENMA_OK,
+	    "milter.conffile in a file: %s", errbuf);
+	CHECK_STR(enma_conf_str(c, "milter.conffile"), "/etc/enma.conf",
+	    "conffile kept");
+	CHECK(enma_conf_set_option(c, "milter.conffile=/etc/enma/enma.conf",
+	    errbuf, sizeof(errbuf)) == ENMA_OK, "-o milter.conffile: %s",
+	    errbuf);
+	CHECK_STR(enma_conf_str(c, "milter.conffile"), "/etc/enma/enma.conf",
+	    "conffile from -o");
 	enma_conf_free(c);
 }
 
@@ -183,7 +196,15 @@ static const struct bad_case bad_cases[] = {
 	{ "spf.auth: 2\n", "t.conf:1: spf.auth: \"2\" is not a "
 	    "boolean (true/false, yes/no, on/off, 1/0)" },
 	{ "spf.auth:\n", "t.conf:1: spf.auth: empty value" },
-	{ "# c\nspf.auth true\n", "t.conf:2: expected \"key: value\"" },
+	{ "# c\nspf.auth true\n", "t.conf:2: expected \"key: value\" "
+	    "(missing ':' after \"spf.auth\"?)" },
+	{ "milter.socket inet:10025@127.0.0.1\n", "t.conf:1: unknown key "
+	    "\"milter.socket inet\" (missing ':' after \"milter.socket\"?)" },
+	{ "milter.socket\tinet:10025@127.0.0.1\n", "t.conf:1: unknown key "
+	    "\"milter.socket\\x09inet\" (missing ':' after "
+	    "\"milter.socket\"?)" },
+	{ "spf.foo inet:1\n", "t.conf:1: unknown key \"spf.foo inet\"" },
+	{ "spf.foo true\n", "t.conf:1: expected \"key: value\"" },
 	{ "  : true\n", "t.conf:1: missing key before ':'" },
 	{ "milter.timeout: 12x\n",
 	    "t.conf:1: milter.timeout: \"12x\" is not a decimal number" },
