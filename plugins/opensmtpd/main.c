@@ -57,8 +57,7 @@ usage(FILE *fp)
 	    "  -t\t\tcheck the configuration and exit\n"
 	    "  -v\t\tverbose: print the configuration in use\n"
 	    "  -h\t\tthis help\n"
-	    "Run by smtpd: filter \"enma\" proc-exec "
-	    "\"/usr/libexec/enma/" FILTER_NAME "\"\n"
+	    "Run by smtpd as a proc-exec filter: see " FILTER_NAME "(8).\n"
 	    "\nkeys [default]:\n");
 	enma_conf_usage(fp);
 }
@@ -92,8 +91,10 @@ parse_args(int argc, char **argv, struct main_opts *o)
 		case 'h':
 			usage(stdout);
 			return 0;
-		default:
-			usage(stderr);
+		default:	/* getopt has said what was wrong */
+			fprintf(stderr, "usage: " FILTER_NAME " [-htv] [-c file]"
+			    " [-o key=value ...]  (" FILTER_NAME " -h lists "
+			    "every key)\n");
 			return EX_USAGE;
 		}
 	}
@@ -105,9 +106,12 @@ parse_args(int argc, char **argv, struct main_opts *o)
 	return -1;
 }
 
-/* load_conf - defaults, the file, then each -o; NULL after an error */
+/*
+ * load_conf - defaults, the file, then each -o; NULL after an error,
+ * with *rc EX_CONFIG for the file and EX_USAGE for the command line
+ */
 static struct enma_conf *
-load_conf(const struct main_opts *o)
+load_conf(const struct main_opts *o, int *rc)
 {
 	struct enma_conf *conf;
 	const char *file;
@@ -118,12 +122,14 @@ load_conf(const struct main_opts *o)
 		fprintf(stderr, FILTER_NAME ": out of memory\n");
 		return NULL;
 	}
+	*rc = EX_CONFIG;
 	file = o->conffile;
 	if (file == NULL && access(MAIN_CONF_DEFAULT, F_OK) == 0)
 		file = MAIN_CONF_DEFAULT;
 	if (file != NULL &&
 	    enma_conf_load(conf, file, err, sizeof(err)) != ENMA_OK)
 		goto fail;
+	*rc = EX_USAGE;
 	for (i = 0; i < o->novr; i++)
 		if (enma_conf_set_option(conf, o->ovr[i], err, sizeof(err)) !=
 		    ENMA_OK)
@@ -175,9 +181,11 @@ static int
 prepare(const struct main_opts *o, struct filter *f)
 {
 	struct enma_engine *e = NULL;
+	const char *id;
+	int rc;
 
-	if ((f->conf = load_conf(o)) == NULL)
-		return EX_CONFIG;
+	if ((f->conf = load_conf(o, &rc)) == NULL)
+		return rc;
 	flog_init(enma_conf_level(f->conf, "syslog.logmask"));
 	if (o->verbose)
 		enma_conf_dump(f->conf, stderr);
@@ -187,6 +195,11 @@ prepare(const struct main_opts *o, struct filter *f)
 	f->vminor = SMTPD_PROTO_MINOR_MIN;
 	if (build_engine(f, &e) == -1)
 		return EX_CONFIG;
+	/* an authserv-id without a dot is the host's bare name: say so */
+	id = enma_engine_authserv_id(e);
+	if (id != NULL && strchr(id, '.') == NULL)
+		flog(LOG_WARNING, "authserv-id \"%s\" is not a fully "
+		    "qualified name; set authresult.identifier", id);
 	enma_engine_free(e);
 	if (!o->test && check_tmpdir(f->tmpdir) == -1)
 		return EX_CANTCREAT;
