@@ -133,7 +133,14 @@ exim_engine_build(const char *path, char *err, size_t errlen)
 		    &exim_st.logmask, &eng, err, errlen);
 	}
 	enma_conf_free(conf);
-	return st == ENMA_OK ? eng : NULL;
+	if (st != ENMA_OK)
+		return NULL;
+	/* an authserv-id without a dot is the host's bare name: say so */
+	if (strchr(enma_engine_authserv_id(eng), '.') == NULL)
+		exim_log("authserv-id \"%s\" is not a fully qualified name; "
+		    "set authresult.identifier in %s",
+		    enma_engine_authserv_id(eng), path);
+	return eng;
 }
 
 /* exim_engine_drop - forget the engine (and free it if it is ours) */
