@@ -33,7 +33,9 @@
 
 #include <enma/dns.h>
 
-#define LB_MAX_NS	8	/* nameservers kept; resolv.conf(5) MAXNS is 3 */
+#include "dns_ldns_int.h"
+
+#define LB_MAX_NS	8	/* nameservers kept; resolv.conf(5) MAXNS: 3 */
 #define LB_TIMEOUT_MS	5000	/* per try; resolv.conf(5) "timeout" default */
 #define LB_TRIES	2	/* rounds; resolv.conf(5) "attempts" default */
 #define LB_MAX_CNAME	16	/* CNAME hops followed within one answer */
@@ -162,15 +164,14 @@ lb_question_ok(const struct lb_lookup *lk, const ldns_pkt *p)
 	    ldns_dname_compare(ldns_rr_owner(rr), lk->qname) == 0;
 }
 
-/* lb_check - parse buf as the answer to lk's query (RFC 5452 9.1) */
+/* lb_parse - buf as an answer to lk's question, whatever its ID */
 static enum lb_xfer
-lb_check(struct lb_lookup *lk, const unsigned char *buf, size_t len,
+lb_parse(struct lb_lookup *lk, const unsigned char *buf, size_t len,
     ldns_pkt **out)
 {
 	ldns_pkt *p = NULL;
 
-	if (len < LB_HDRLEN || (buf[2] & 0x80) == 0 ||
-	    (uint16_t)(buf[0] << 8 | buf[1]) != lk->id)
+	if (len < LB_HDRLEN || (buf[2] & 0x80) == 0)
 		return LB_IGNORE;
 	if (ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK) {
 		lk->why = "malformed answer";
@@ -183,6 +184,16 @@ lb_check(struct lb_lookup *lk, const unsigned char *buf, size_t len,
 	}
 	*out = p;
 	return LB_OK;
+}
+
+/* lb_check - buf as the answer to lk's query (RFC 5452 9.1) */
+static enum lb_xfer
+lb_check(struct lb_lookup *lk, const unsigned char *buf, size_t len,
+    ldns_pkt **out)
+{
+	if (len < LB_HDRLEN || (uint16_t)(buf[0] << 8 | buf[1]) != lk->id)
+		return LB_IGNORE;
+	return lb_parse(lk, buf, len, out);
 }
 
 /* lb_udp - one query over UDP to one server, until deadline */
@@ -756,6 +767,44 @@ lb_query(void *ctx, const char *name, uint16_t type, unsigned timeout_ms,
 	ldns_pkt_free(lk.query);
 	free(lk.wire);
 	free(lk.buf);
+	return st;
+}
+
+/* dns_ldns_answer - msg as the final answer to a query, see dns_ldns_int.h */
+enma_status
+dns_ldns_answer(const unsigned char *msg, size_t len, const char *name,
+    uint16_t type, struct enma_arena *a, struct enma_dns_answer *ans)
+{
+	struct lb_lookup	 lk;
+	ldns_rdf		*qname;
+	ldns_pkt		*p = NULL;
+	enma_status		 st = ENMA_OK;
+
+	memset(ans, 0, sizeof(*ans));
+	memset(&lk, 0, sizeof(lk));
+	lk.qtype = type;
+	if (name == NULL || (qname = lb_qname(name)) == NULL) {
+		lb_fail(ans, ENMA_DNS_PERMFAIL, "bad query name");
+		return ENMA_OK;
+	}
+	lk.qname = qname;
+	switch (lb_parse(&lk, msg, len, &p)) {
+	case LB_OK:
+		if (lb_rcode_final(&lk, p))
+			st = lb_map(&lk, p, a, ans);
+		else
+			lb_fail(ans, ENMA_DNS_TEMPFAIL, lk.why);
+		break;
+	case LB_PERM:
+		lb_fail(ans, ENMA_DNS_PERMFAIL, lk.why);
+		break;
+	default:
+		lb_fail(ans, ENMA_DNS_TEMPFAIL, "not an answer to the query");
+		st = ENMA_EINVAL;
+		break;
+	}
+	ldns_pkt_free(p);
+	ldns_rdf_deep_free(qname);
 	return st;
 }
 

@@ -25,6 +25,7 @@
 #define ZONE_MAX_RDATA		65535	/* RFC 1035 3.2.1: 16-bit RDLENGTH */
 #define ZONE_MAX_FILE		(64u * 1024 * 1024)
 #define ZONE_FIRST_BUCKETS	64
+#define ZONE_MAX_LABELS		128	/* RFC 1035 2.3.4: 255 bytes */
 
 struct zone_rr {
 	uint16_t	 type;
@@ -116,29 +117,67 @@ zone_grow(struct enma_zone *z)
 	return ENMA_OK;
 }
 
-/* zone_node_get - the node for name, created when absent */
-static enma_status
-zone_node_get(struct enma_zone *z, const char *name, struct zone_node **out)
+/* zone_node_new - a node for key, which is not in the table yet */
+static struct zone_node *
+zone_node_new(struct enma_zone *z, const char *key)
 {
-	char			 key[ZONE_NAME_BUF];
-	struct zone_node	*n;
+	struct zone_node *n;
 
-	if (name == NULL || name_key(name, key) != ENMA_OK)
-		return ENMA_EINVAL;
-	if ((*out = zone_find(z, key)) != NULL)
-		return ENMA_OK;
 	if (z->nnode >= z->nbucket && zone_grow(z) != ENMA_OK)
-		return ENMA_ENOMEM;
+		return NULL;
 	if ((n = calloc(1, sizeof(*n))) == NULL ||
 	    (n->owner = strdup(key)) == NULL) {
 		free(n);
-		return ENMA_ENOMEM;
+		return NULL;
 	}
 	n->hash = hash_name(key);
 	n->next = z->bucket[n->hash & (z->nbucket - 1)];
 	z->bucket[n->hash & (z->nbucket - 1)] = n;
 	z->nnode++;
-	*out = n;
+	return n;
+}
+
+/*
+ * zone_node_parents - a node without records for every name between key
+ * and its top label: RFC 1034 3.1 and RFC 4592 2.2.2, a name exists when
+ * a name below it does (an empty non-terminal answers "no data", RFC 8020
+ * 2).  Made here, once, so that a query stays one hash lookup.  Made from
+ * the top down: a node in the table always has all its parents.
+ */
+static enma_status
+zone_node_parents(struct enma_zone *z, const char *key)
+{
+	size_t	dot[ZONE_MAX_LABELS], ndot = 0, i;
+
+	for (i = 0; key[i] != '\0'; i++) {
+		if (key[i] == '\\' && key[i + 1] != '\0')
+			i++;		/* RFC 1035 5.1: "\." is no dot */
+		else if (key[i] == '.' && key[i + 1] != '\0' &&
+		    ndot < ZONE_MAX_LABELS)
+			dot[ndot++] = i + 1;
+	}
+	while (ndot-- > 0) {
+		if (zone_find(z, key + dot[ndot]) == NULL &&
+		    zone_node_new(z, key + dot[ndot]) == NULL)
+			return ENMA_ENOMEM;
+	}
+	return ENMA_OK;
+}
+
+/* zone_node_get - the node for name, created (with its parents) when
+ * absent */
+static enma_status
+zone_node_get(struct enma_zone *z, const char *name, struct zone_node **out)
+{
+	char	key[ZONE_NAME_BUF];
+
+	if (name == NULL || name_key(name, key) != ENMA_OK)
+		return ENMA_EINVAL;
+	if ((*out = zone_find(z, key)) != NULL)
+		return ENMA_OK;
+	if (zone_node_parents(z, key) != ENMA_OK ||
+	    (*out = zone_node_new(z, key)) == NULL)
+		return ENMA_ENOMEM;
 	return ENMA_OK;
 }
 
@@ -565,6 +604,7 @@ zf_host_rdata(const struct zone_file *f, uint16_t type, struct enma_span s,
 	char		 host[ZONE_NAME_BUF];
 	size_t		 i = 0;
 	struct enma_span pref = { NULL, 0 }, h;
+	int		 n;
 
 	if (type == ENMA_DNS_MX)
 		pref = zf_token(s, &i);
@@ -572,9 +612,10 @@ zf_host_rdata(const struct zone_file *f, uint16_t type, struct enma_span s,
 	if (h.len == 0 || zf_token(s, &i).len != 0 ||
 	    zf_name(f, h, host) != ENMA_OK)
 		return ENMA_ESYNTAX;
-	(void)snprintf(out, outlen, "%.*s %s.", (int)pref.len,
+	/* a preference too long for out is refused, never cut */
+	n = snprintf(out, outlen, "%.*s %s.", (int)pref.len,
 	    pref.p != NULL ? (const char *)pref.p : "", host);
-	return ENMA_OK;
+	return n >= 0 && (size_t)n < outlen ? ENMA_OK : ENMA_ESYNTAX;
 }
 
 /* zf_record - "[ttl] [IN] type rdata" for owner */
@@ -658,24 +699,42 @@ zf_read(const char *path, struct enma_buf *b)
 	return b->status;
 }
 
+/* enma_zone_load_span - add every record of zone-file text */
+enma_status
+enma_zone_load_span(struct enma_zone *z, struct enma_span text,
+    const char *name, char *errbuf, size_t errlen)
+{
+	struct zone_file	f;
+	size_t			i = 0, j;
+	enma_status		st = ENMA_OK;
+
+	if (z == NULL || (text.p == NULL && text.len > 0))
+		return ENMA_EINVAL;
+	memset(&f, 0, sizeof(f));
+	f.z = z;
+	f.path = name != NULL ? name : "(zone)";
+	f.err = errbuf;
+	f.errlen = errlen;
+	while (i < text.len && st == ENMA_OK) {
+		for (j = i; j < text.len && text.p[j] != '\n'; j++)
+			continue;
+		f.line++;
+		st = zf_line(&f, enma_span_make(text.p + i, j - i));
+		i = j + 1;
+	}
+	return st;
+}
+
 /* enma_zone_load_file - add every record of a zone file */
 enma_status
 enma_zone_load_file(struct enma_zone *z, const char *path, char *errbuf,
     size_t errlen)
 {
-	struct zone_file	f;
 	struct enma_buf		b;
-	struct enma_span	all;
-	size_t			i = 0, j;
-	enma_status		st = ENMA_OK;
+	enma_status		st;
 
 	if (z == NULL || path == NULL)
 		return ENMA_EINVAL;
-	memset(&f, 0, sizeof(f));
-	f.z = z;
-	f.path = path;
-	f.err = errbuf;
-	f.errlen = errlen;
 	enma_buf_init(&b, ZONE_MAX_FILE);
 	if ((st = zf_read(path, &b)) != ENMA_OK) {
 		if (errbuf != NULL && errlen > 0)
@@ -685,14 +744,7 @@ enma_zone_load_file(struct enma_zone *z, const char *path, char *errbuf,
 		enma_buf_free(&b);
 		return st;
 	}
-	all = enma_buf_span(&b);
-	while (i < all.len && st == ENMA_OK) {
-		for (j = i; j < all.len && all.p[j] != '\n'; j++)
-			continue;
-		f.line++;
-		st = zf_line(&f, enma_span_make(all.p + i, j - i));
-		i = j + 1;
-	}
+	st = enma_zone_load_span(z, enma_buf_span(&b), path, errbuf, errlen);
 	enma_buf_free(&b);
 	return st;
 }

@@ -59,7 +59,8 @@ struct enma_dns_rr {
 	struct enma_ip	addr;		/* A, AAAA */
 	uint16_t	pref;		/* MX */
 	const char	*name;		/* MX exchange, PTR, CNAME target */
-	const unsigned char *txt;	/* TXT, SPF: joined strings, NUL after */
+	const unsigned char *txt;	/* TXT, SPF: joined strings, NUL
+					   after */
 	size_t		txtlen;
 	unsigned	nstrings;	/* TXT, SPF: character-strings joined */
 };
@@ -121,9 +122,11 @@ enma_status enma_resolver_ldns_new(const struct enma_ldns_params *,
  * is case-insensitive and a trailing dot is ignored.  Special cases:
  * enma_zone_add_timeout makes every query for name (of any type that
  * has no record listed for it) a TEMPFAIL, as the OpenSPF suite's
- * TIMEOUT; enma_zone_add_servfail likewise.  A name with no records is
- * NXDOMAIN; a name with records of other types is NODATA.  The zone is
- * filled before use and read-only afterwards (thread-safe).
+ * TIMEOUT; enma_zone_add_servfail likewise.  A name with no records at
+ * or below it is NXDOMAIN; a name with records of other types only, or
+ * with records only below it (an empty non-terminal, RFC 4592 2.2.2,
+ * RFC 8020), is NODATA.  The zone is filled before use and read-only
+ * afterwards (thread-safe).
  *
  * CNAME records are followed (bounded) as a recursive resolver would.
  */
@@ -143,6 +146,10 @@ enma_status enma_zone_add_servfail(struct enma_zone *, const char *name);
  * "file:line: reason" in errbuf on failure */
 enma_status enma_zone_load_file(struct enma_zone *, const char *path,
 	    char *errbuf, size_t errlen);
+/* the same from memory (tests, fuzzing); name stands for the file in
+ * errors; records of the lines before a bad one stay in the zone */
+enma_status enma_zone_load_span(struct enma_zone *, struct enma_span text,
+	    const char *name, char *errbuf, size_t errlen);
 /* a resolver view of the zone; the zone must outlive it */
 enma_status enma_resolver_zone_new(struct enma_zone *,
 	    struct enma_resolver **);
@@ -161,7 +168,8 @@ typedef void enma_dns_trace_fn(void *arg, const char *name, uint16_t type,
 
 struct enma_dns_ctx {
 	struct enma_resolver	*resolver;
-	uint64_t		 deadline_ms;	/* enma_now_ms() based; 0 = none */
+	uint64_t		 deadline_ms;	/* enma_now_ms() based;
+						   0 = none */
 	unsigned		 max_queries;	/* 0 = none */
 	unsigned		 queries;	/* done so far */
 	enma_dns_trace_fn	*trace;
