@@ -50,6 +50,7 @@ run() {
 stage_build() {
 	make -j2 all tests >"$LOG/build.log" 2>&1 ||
 	    { tail -30 "$LOG/build.log"; return 1; }
+	run format bash scripts/format-check.sh
 }
 
 stage_unit() {

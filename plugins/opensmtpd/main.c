@@ -92,9 +92,9 @@ parse_args(int argc, char **argv, struct main_opts *o)
 			usage(stdout);
 			return 0;
 		default:	/* getopt has said what was wrong */
-			fprintf(stderr, "usage: " FILTER_NAME " [-htv] [-c file]"
-			    " [-o key=value ...]  (" FILTER_NAME " -h lists "
-			    "every key)\n");
+			fprintf(stderr, "usage: " FILTER_NAME " [-htv] "
+			    "[-c file] [-o key=value ...]  (" FILTER_NAME
+			    " -h lists every key)\n");
 			return EX_USAGE;
 		}
 	}
