@@ -131,11 +131,12 @@ $(B)/tests/dns-ldns-test: $(B)/tests/dnsprobe/dns_ldns_test.o $(LIBENMA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
 
-# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
+# and the daemons (enma, filter-enma) for test_sanitized_daemons.sh.
 asan:
 	$(MAKE) B=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    tests tools
+	    tests tools milter opensmtpd
 
 # libFuzzer targets: core compiled with coverage, one binary per target.
 FUZZ_B	= build/fuzz

@@ -104,6 +104,10 @@ stage_fuzz() {
 stage_integration() {
 	bash scripts/deps.sh mta >"$LOG/deps-mta.log" 2>&1 ||
 	    { tail -20 "$LOG/deps-mta.log"; return 1; }
+	# test_sanitized_daemons.sh runs build/asan's enma and filter-enma
+	# (the asan stage may not have run: ENMA_CHECK_STAGES=integration)
+	make -j2 asan >"$LOG/it-asan-build.log" 2>&1 ||
+	    { tail -30 "$LOG/it-asan-build.log"; return 1; }
 	local t
 	run it-selftest bash tests/integration/selftest.sh
 	for t in tests/integration/test_*.sh; do
