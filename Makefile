@@ -80,8 +80,11 @@ $(LIBENMA): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $(CORE_OBJ)
 
-$(TOOLS): $(B)/%: $(B)/tools/%.o $(LIBENMA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBENMA) $(LIBS)
+# tools/lib: what the command-line programs share (usage, JSON, -v trace)
+TOOLS_LIB = $(patsubst %.c,$(B)/%.o,$(wildcard tools/lib/*.c))
+
+$(TOOLS): $(B)/%: $(B)/tools/%.o $(TOOLS_LIB) $(LIBENMA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOLS_LIB) $(LIBENMA) $(LIBS)
 
 $(MILTER): $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_SRC:%.c=$(B)/%.o) $(LIBENMA) \

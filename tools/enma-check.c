@@ -20,7 +20,6 @@
  * 78 the configuration file is wrong.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +33,12 @@
 #include <enma/mail.h>
 #include <enma/engine.h>
 
+#include "lib/cli.h"
+
 #define EC_DEFAULT_TIMEOUT	20	/* seconds of DNS per message */
 #define EC_MAX_TIMEOUT		3600	/* -t upper bound, as the conf's */
 #define EC_TRY_MS		5000	/* one ldns try at most */
 #define EC_RETRIES		2	/* ldns tries per lookup */
-#define EC_NS_TEXT_MAX		4096	/* bytes of -S arguments together */
 #define EC_PORT_MAX		65535
 #define EC_MAX_OPTIONS		256	/* -o options on one command line */
 #define EC_READ_BLOCK		(64 * 1024)
@@ -92,8 +92,6 @@ struct ec_trace {
 };
 
 static void	 usage(FILE *);
-static void	 usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 
 /* usage - the synopsis and the options, on fp */
 static void
@@ -126,66 +124,12 @@ usage(FILE *fp)
 	    EC_DEFAULT_TIMEOUT);
 }
 
-/* usage_error - reason and synopsis on stderr, exit EX_USAGE */
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("enma-check: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(EC_SYNOPSIS, stderr);
-	exit(EX_USAGE);
-}
-
-/* parse_number - a decimal option value in [min, max] or a usage error */
-static unsigned
-parse_number(const char *arg, const char *what, unsigned min, unsigned max)
-{
-	uint64_t v;
-
-	if (enma_span_to_uint(enma_span_from_cstr(arg), max, &v) != ENMA_OK ||
-	    v < min)
-		usage_error("%s must be a number from %u to %u", what, min,
-		    max);
-	return (unsigned)v;
-}
-
-/* add_nameservers - check each address of a -S list and append it */
-static void
-add_nameservers(struct ec_options *opt, const char *arg)
-{
-	struct enma_span s = enma_span_from_cstr(arg), one;
-	struct enma_ip ip;
-	size_t i, start;
-
-	for (start = i = 0; i <= s.len; i++) {
-		if (i < s.len && s.p[i] != ',' && !enma_iswsp(s.p[i]))
-			continue;
-		one = enma_span_make(s.p + start, i - start);
-		start = i + 1;
-		if (one.len == 0)
-			continue;
-		if (enma_ip_from_text(one, &ip) != ENMA_OK)
-			usage_error("-S: not an IP address: %.*s",
-			    (int)one.len, (const char *)one.p);
-		if (opt->ns.len > 0)
-			enma_buf_putc(&opt->ns, ',');
-		enma_buf_append_span(&opt->ns, one);
-	}
-	if (enma_buf_status(&opt->ns) != ENMA_OK)
-		usage_error("-S: nameserver list too long");
-}
-
 /* add_override - one -o key=value, checked when the conf is built */
 static void
 add_override(struct ec_options *opt, const char *arg)
 {
 	if (opt->novr == EC_MAX_OPTIONS)
-		usage_error("more than %d -o options", EC_MAX_OPTIONS);
+		cli_usage_error("more than %d -o options", EC_MAX_OPTIONS);
 	opt->ovr[opt->novr++] = arg;
 }
 
@@ -216,13 +160,13 @@ parse_flag(struct ec_options *opt, int c)
 		add_override(opt, optarg);
 		break;
 	case 'P':
-		opt->port = parse_number(optarg, "-P port", 1, EC_PORT_MAX);
+		opt->port = cli_parse_number(optarg, "-P port", 1, EC_PORT_MAX);
 		break;
 	case 'S':
-		add_nameservers(opt, optarg);
+		cli_add_nameservers(&opt->ns, optarg);
 		break;
 	case 't':
-		opt->timeout_s = parse_number(optarg, "-t seconds", 1,
+		opt->timeout_s = cli_parse_number(optarg, "-t seconds", 1,
 		    EC_MAX_TIMEOUT);
 		break;
 	case 'u':
@@ -253,25 +197,25 @@ parse_options(int argc, char **argv, struct ec_options *opt)
 			exit(EX_OK);
 		}
 		if (c == ':')
-			usage_error("-%c needs a value", optopt);
+			cli_usage_error("-%c needs a value", optopt);
 		if (!parse_flag(opt, c)) {
 			if (enma_isvchar(optopt))
-				usage_error("unknown option -%c", optopt);
-			usage_error("unknown option");
+				cli_usage_error("unknown option -%c", optopt);
+			cli_usage_error("unknown option");
 		}
 	}
 	if (opt->zonefile != NULL && (opt->ns.len > 0 || opt->port != 0))
-		usage_error("-z cannot be combined with -S or -P");
+		cli_usage_error("-z cannot be combined with -S or -P");
 	if (argc - optind > 1)
-		usage_error("one message at a time");
+		cli_usage_error("one message at a time");
 	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
 		opt->file = argv[optind];
 	if (opt->address != NULL &&
 	    enma_ip_from_text(enma_span_from_cstr(opt->address), &opt->ip) !=
 	    ENMA_OK)
-		usage_error("-a: not an IP address: %s", opt->address);
+		cli_usage_error("-a: not an IP address: %s", opt->address);
 	if (opt->mail_from != NULL && strlen(opt->mail_from) == 0)
-		usage_error("-f: empty; the null sender is \"<>\"");
+		cli_usage_error("-f: empty; the null sender is \"<>\"");
 }
 
 /* set_key - one key set by a command-line option; a usage error if bad */
@@ -282,7 +226,7 @@ set_key(struct ec_run *run, const char *opt, const char *key,
 	char err[EC_ERRLEN];
 
 	if (enma_conf_set(run->conf, key, value, err, sizeof(err)) != ENMA_OK)
-		usage_error("%s: %s", opt, err);
+		cli_usage_error("%s: %s", opt, err);
 }
 
 /*
@@ -311,7 +255,7 @@ load_conf(struct ec_run *run)
 	for (i = 0; i < opt->novr; i++)
 		if (enma_conf_set_option(run->conf, opt->ovr[i], err,
 		    sizeof(err)) != ENMA_OK)
-			usage_error("%s", err);
+			cli_usage_error("%s", err);
 	if (opt->authserv_id != NULL)
 		set_key(run, "-i", "authresult.identifier", opt->authserv_id);
 	if (opt->timeout_s != 0) {
@@ -321,52 +265,6 @@ load_conf(struct ec_run *run)
 	return EX_OK;
 }
 
-/* put_printable - bytes from outside, controls and 8-bit as \xHH */
-static void
-put_printable(struct ec_run *run, FILE *fp, const void *p, size_t len)
-{
-	enma_buf_reset(&run->tmp);
-	if (enma_printable(enma_span_make(p, len), &run->tmp, 1) == ENMA_OK)
-		fwrite(run->tmp.p, 1, run->tmp.len, fp);
-	else
-		fputs("(unprintable)", fp);
-}
-
-/* print_rr - one record of a traced answer */
-static void
-print_rr(struct ec_run *run, const struct enma_dns_rr *rr)
-{
-	char text[ENMA_IP_TEXT_MAX];
-
-	fprintf(stderr, "      %s ", enma_dns_type_to_text(rr->type));
-	switch (rr->type) {
-	case ENMA_DNS_A:
-	case ENMA_DNS_AAAA:
-		fputs(enma_ip_to_text(&rr->addr, text, sizeof(text)), stderr);
-		break;
-	case ENMA_DNS_MX:
-	case ENMA_DNS_PTR:
-	case ENMA_DNS_CNAME:
-		if (rr->type == ENMA_DNS_MX)
-			fprintf(stderr, "%u ", (unsigned)rr->pref);
-		if (rr->name != NULL)
-			put_printable(run, stderr, rr->name,
-			    strlen(rr->name));
-		break;
-	case ENMA_DNS_TXT:
-	case ENMA_DNS_SPF:
-		fputc('"', stderr);
-		if (rr->txt != NULL)
-			put_printable(run, stderr, rr->txt, rr->txtlen);
-		fprintf(stderr, "\" (%u string%s)", rr->nstrings,
-		    rr->nstrings == 1 ? "" : "s");
-		break;
-	default:
-		break;
-	}
-	fprintf(stderr, " ttl %lu\n", (unsigned long)rr->ttl);
-}
-
 /* trace_query - ask the real backend, then print question and answer */
 static enma_status
 trace_query(void *ctx, const char *name, uint16_t type, unsigned timeout_ms,
@@ -374,22 +272,10 @@ trace_query(void *ctx, const char *name, uint16_t type, unsigned timeout_ms,
 {
 	struct ec_trace *t = ctx;
 	enma_status st;
-	size_t i;
 
 	st = t->inner->ops->query(t->inner->ctx, name, type, timeout_ms,
 	    arena, ans);
-	fprintf(stderr, "  dns %s ", enma_dns_type_to_text(type));
-	put_printable(t->run, stderr, name, strlen(name));
-	fprintf(stderr, ": %s", st != ENMA_OK ? enma_strerror(st) :
-	    enma_dns_rcode_to_text(ans->rcode));
-	if (st == ENMA_OK && ans->rcode == ENMA_DNS_RECORDS)
-		fprintf(stderr, ", %zu record%s", ans->count,
-		    ans->count == 1 ? "" : "s");
-	if (st == ENMA_OK && ans->why != NULL)
-		fprintf(stderr, " (%s)", ans->why);
-	fputc('\n', stderr);
-	for (i = 0; st == ENMA_OK && i < ans->count && ans->rr != NULL; i++)
-		print_rr(t->run, &ans->rr[i]);
+	cli_print_answer(&t->run->tmp, name, type, st, ans);
 	return st;
 }
 
@@ -671,73 +557,6 @@ read_message(struct ec_run *run)
 	return st == ENMA_OK ? EX_OK : read_error(run, st);
 }
 
-/*
- * utf8_len - length of the valid UTF-8 sequence at s (RFC 3629 4), or 0
- * when the bytes there are not one
- */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	unsigned c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong three- and four-byte forms, surrogates, past U+10FFFF */
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
-/*
- * put_json_string - s as a JSON string (RFC 8259 7), or null; invalid
- * UTF-8 becomes U+FFFD so that the output is always valid JSON
- */
-static void
-put_json_string(FILE *fp, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, i, n;
-
-	if (s == NULL) {
-		fputs("null", fp);
-		return;
-	}
-	len = strlen(s);		/* core strings, NUL-terminated */
-	fputc('"', fp);
-	for (i = 0; i < len; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			fprintf(fp, "\\%c", p[i]);
-		else if (p[i] == '\n')
-			fputs("\\n", fp);
-		else if (p[i] == '\t')
-			fputs("\\t", fp);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			fprintf(fp, "\\u%04x", p[i]);
-		else if (p[i] < 0x80)
-			fputc(p[i], fp);
-		else if ((n = utf8_len(p + i, len - i)) == 0)
-			fputs("\\ufffd", fp);
-		else {
-			fwrite(p + i, 1, n, fp);
-			i += n - 1;
-		}
-	}
-	fputc('"', fp);
-}
-
 /* skipped_word - why no verdicts were computed, or NULL */
 static const char *
 skipped_word(const struct enma_result *res)
@@ -763,13 +582,13 @@ print_json_verdicts(const struct enma_result *res)
 	for (i = 0; i < res->nverdicts; i++) {
 		v = &res->verdicts[i];
 		fputs(i > 0 ? ",{\"method\":" : "{\"method\":", stdout);
-		put_json_string(stdout, v->method);
+		cli_json_string(stdout, v->method);
 		fputs(",\"result\":", stdout);
-		put_json_string(stdout, v->result);
+		cli_json_string(stdout, v->result);
 		fputs(",\"identity\":", stdout);
-		put_json_string(stdout, v->identity);
+		cli_json_string(stdout, v->identity);
 		fputs(",\"reason\":", stdout);
-		put_json_string(stdout, v->reason);
+		cli_json_string(stdout, v->reason);
 		fputc('}', stdout);
 	}
 	fputc(']', stdout);
@@ -783,19 +602,19 @@ print_json(struct ec_run *run, const struct enma_result *res)
 	size_t i;
 
 	fputs("{\"authserv_id\":", stdout);
-	put_json_string(stdout, enma_engine_authserv_id(run->engine));
+	cli_json_string(stdout, enma_engine_authserv_id(run->engine));
 	fputs(",\"skipped\":", stdout);
-	put_json_string(stdout, skipped_word(res));
+	cli_json_string(stdout, skipped_word(res));
 	fputs(",\"header_name\":", stdout);
-	put_json_string(stdout, res->header_name);
+	cli_json_string(stdout, res->header_name);
 	fputs(",\"header_value\":", stdout);
-	put_json_string(stdout, res->header_value);
+	cli_json_string(stdout, res->header_value);
 	print_json_verdicts(res);
 	fputs(",\"delete\":[", stdout);
 	for (i = 0; i < res->ndelete; i++)
 		printf("%s%u", i > 0 ? "," : "", res->delete_idx[i]);
 	fputs("],\"logline\":", stdout);
-	put_json_string(stdout, res->logline);
+	cli_json_string(stdout, res->logline);
 	printf(",\"message\":{\"header_fields\":%zu,\"body_bytes\":%llu,"
 	    "\"separator\":%s,\"nonheader_line\":%s,\"mbox_from\":%s,"
 	    "\"bare_lf\":%s}}\n", st->fields,
@@ -877,8 +696,9 @@ main(int argc, char **argv)
 	struct ec_run run;
 	int status;
 
+	cli_init("enma-check", EC_SYNOPSIS);
 	memset(&opt, 0, sizeof(opt));
-	enma_buf_init(&opt.ns, EC_NS_TEXT_MAX);
+	enma_buf_init(&opt.ns, CLI_NS_TEXT_MAX);
 	parse_options(argc, argv, &opt);
 	memset(&run, 0, sizeof(run));
 	run.opt = &opt;

@@ -13,7 +13,6 @@
  * 68 a host name had no address; 70 internal error; 71 resolver set-up;
  * 75 a host-name lookup failed temporarily.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +24,13 @@
 #include <enma/mail.h>
 #include <enma/spf.h>
 
+#include "lib/cli.h"
+
 #define SQ_DEFAULT_TIMEOUT	20	/* seconds of DNS per check */
 #define SQ_MAX_TIMEOUT		3600	/* seconds; -t upper bound */
 #define SQ_TRY_MS		5000	/* one ldns try at most */
 #define SQ_RETRIES		2	/* ldns tries per lookup */
 #define SQ_ARENA_LIMIT		(16u * 1024 * 1024) /* bytes per check */
-#define SQ_NS_TEXT_MAX		4096	/* bytes of -S arguments together */
 #define SQ_PORT_MAX		65535
 #define SQ_SYNOPSIS \
 	"usage: sidfquery [-46Hhjmnpsv] [-e helo] [-P port] [-r receiver]\n" \
@@ -67,18 +67,11 @@ struct sq_run {
 };
 
 static void	 usage(FILE *);
-static void	 usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
-static unsigned	 parse_number(const char *, const char *, unsigned,
-		    unsigned);
-static void	 add_nameservers(struct sq_options *, const char *);
 static int	 parse_options(int, char **, struct sq_options *);
 static const char *addr_spec(struct sq_run *, const struct enma_mailbox *);
 static void	 parse_sender(struct sq_run *, const char *);
 static void	 check_targets(struct sq_run *, int, char **);
 static int	 open_resolver(struct sq_run *);
-static void	 put_printable(struct sq_run *, FILE *, const void *, size_t);
-static void	 put_json_string(FILE *, const char *);
 static void	 dns_trace(void *, const char *, uint16_t,
 		    const struct enma_dns_answer *);
 static void	 spf_trace(void *, unsigned, const char *);
@@ -128,60 +121,6 @@ usage(FILE *fp)
 	    "  -h          this help\n", SQ_DEFAULT_TIMEOUT);
 }
 
-/* usage_error - reason and synopsis on stderr, exit EX_USAGE */
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sidfquery: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(SQ_SYNOPSIS, stderr);
-	exit(EX_USAGE);
-}
-
-/* parse_number - a decimal option value in [min, max] or a usage error */
-static unsigned
-parse_number(const char *arg, const char *what, unsigned min, unsigned max)
-{
-	uint64_t v;
-
-	if (enma_span_to_uint(enma_span_from_cstr(arg), max, &v) != ENMA_OK ||
-	    v < min)
-		usage_error("%s must be a number from %u to %u", what, min,
-		    max);
-	return (unsigned)v;
-}
-
-/* add_nameservers - check each address of a -S list and append it */
-static void
-add_nameservers(struct sq_options *opt, const char *arg)
-{
-	struct enma_span s = enma_span_from_cstr(arg), one;
-	struct enma_ip ip;
-	size_t i, start;
-
-	for (start = i = 0; i <= s.len; i++) {
-		if (i < s.len && s.p[i] != ',' && !enma_iswsp(s.p[i]))
-			continue;
-		one = enma_span_make(s.p + start, i - start);
-		start = i + 1;
-		if (one.len == 0)
-			continue;
-		if (enma_ip_from_text(one, &ip) != ENMA_OK)
-			usage_error("-S: not an IP address: %.*s",
-			    (int)one.len, (const char *)one.p);
-		if (opt->ns.len > 0)
-			enma_buf_putc(&opt->ns, ',');
-		enma_buf_append_span(&opt->ns, one);
-	}
-	if (enma_buf_status(&opt->ns) != ENMA_OK)
-		usage_error("-S: nameserver list too long");
-}
-
 /* parse_options - fill opt from the command line; returns optind */
 static int
 parse_options(int argc, char **argv, struct sq_options *opt)
@@ -214,7 +153,7 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 			opt->numeric = 1;
 			break;
 		case 'P':
-			opt->port = parse_number(optarg, "-P port", 1,
+			opt->port = cli_parse_number(optarg, "-P port", 1,
 			    SQ_PORT_MAX);
 			break;
 		case 'p':
@@ -224,14 +163,14 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 			opt->receiver = optarg;
 			break;
 		case 'S':
-			add_nameservers(opt, optarg);
+			cli_add_nameservers(&opt->ns, optarg);
 			break;
 		case 's':
 			opt->scope = ENMA_SPF_SCOPE_SPF1;
 			break;
 		case 't':
-			opt->timeout_s = parse_number(optarg, "-t seconds", 1,
-			    SQ_MAX_TIMEOUT);
+			opt->timeout_s = cli_parse_number(optarg, "-t seconds",
+			    1, SQ_MAX_TIMEOUT);
 			break;
 		case 'v':
 			opt->verbose = 1;
@@ -240,17 +179,18 @@ parse_options(int argc, char **argv, struct sq_options *opt)
 			opt->zonefile = optarg;
 			break;
 		case ':':
-			usage_error("-%c needs a value", optopt);
+			cli_usage_error("-%c needs a value", optopt);
 		default:
 			if (enma_isvchar(optopt))
-				usage_error("unknown option -%c", optopt);
-			usage_error("unknown option");
+				cli_usage_error("unknown option -%c", optopt);
+			cli_usage_error("unknown option");
 		}
 	}
 	if (opt->zonefile != NULL && (opt->ns.len > 0 || opt->port != 0))
-		usage_error("-z cannot be combined with -S or -P");
+		cli_usage_error("-z cannot be combined with -S or -P");
 	if (argc - optind < 2)
-		usage_error("a mailbox and at least one address are needed");
+		cli_usage_error("a mailbox and at least one address are "
+		    "needed");
 	return optind;
 }
 
@@ -285,7 +225,7 @@ addr_spec(struct sq_run *run, const struct enma_mailbox *mb)
 	    enma_arena_strdup(run->perm, b.p) : NULL;
 	enma_buf_free(&b);
 	if (out == NULL)
-		usage_error("out of memory");
+		cli_usage_error("out of memory");
 	return out;
 }
 
@@ -313,17 +253,17 @@ parse_sender(struct sq_run *run, const char *arg)
 	else
 		st = enma_path_parse(s, run->perm, &mb);
 	if (st != ENMA_OK)
-		usage_error("not a valid mailbox: %s (%s)", arg,
+		cli_usage_error("not a valid mailbox: %s (%s)", arg,
 		    enma_strerror(st));
 	if (mb.domain == NULL) {
 		if (run->opt->helo == NULL ||
 		    run->opt->scope == ENMA_SPF_SCOPE_PRA)
-			usage_error("the null sender needs -e helo (and is "
+			cli_usage_error("the null sender needs -e helo (and is "
 			    "not a PRA)");
 		st = enma_domain_normalise(enma_span_from_cstr(run->opt->helo),
 		    run->perm, &mb.domain);
 		if (st != ENMA_OK)
-			usage_error("-e: not a valid host name: %s",
+			cli_usage_error("-e: not a valid host name: %s",
 			    run->opt->helo);
 		mb.local = "";
 	}
@@ -353,11 +293,12 @@ check_targets(struct sq_run *run, int n, char **argv)
 		    ENMA_OK)
 			continue;
 		if (run->opt->numeric)
-			usage_error("-n: not a numeric address: %s", argv[i]);
+			cli_usage_error("-n: not a numeric address: %s",
+			    argv[i]);
 		if (enma_domain_normalise(enma_span_from_cstr(argv[i]),
 		    run->arena, &name) != ENMA_OK)
-			usage_error("neither an IP address nor a host name: "
-			    "%s", argv[i]);
+			cli_usage_error("neither an IP address nor a host "
+			    "name: %s", argv[i]);
 	}
 }
 
@@ -405,138 +346,14 @@ open_resolver(struct sq_run *run)
 	return EX_OK;
 }
 
-/* put_printable - bytes from outside, controls and 8-bit as \xHH */
-static void
-put_printable(struct sq_run *run, FILE *fp, const void *p, size_t len)
-{
-	enma_buf_reset(&run->tmp);
-	if (enma_printable(enma_span_make(p, len), &run->tmp, 1) == ENMA_OK)
-		fwrite(run->tmp.p, 1, run->tmp.len, fp);
-	else
-		fputs("(unprintable)", fp);
-}
-
-/*
- * utf8_len - length of the valid UTF-8 sequence at s (RFC 3629 4), or 0
- * when the bytes there are not one
- */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	unsigned c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong three- and four-byte forms, surrogates, past U+10FFFF */
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
-/*
- * put_json_string - s as a JSON string (RFC 8259 7), or null; invalid
- * UTF-8 becomes U+FFFD so that the output is always valid JSON
- */
-static void
-put_json_string(FILE *fp, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, i, n;
-
-	if (s == NULL) {
-		fputs("null", fp);
-		return;
-	}
-	len = strlen(s);		/* core strings, NUL-terminated */
-	fputc('"', fp);
-	for (i = 0; i < len; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			fprintf(fp, "\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			fprintf(fp, "\\u%04x", p[i]);
-		else if (p[i] < 0x80)
-			fputc(p[i], fp);
-		else if ((n = utf8_len(p + i, len - i)) == 0)
-			fputs("\\ufffd", fp);
-		else {
-			fwrite(p + i, 1, n, fp);
-			i += n - 1;
-		}
-	}
-	fputc('"', fp);
-}
-
-/* print_rr - one record of a traced answer */
-static void
-print_rr(struct sq_run *run, const struct enma_dns_rr *rr)
-{
-	char text[ENMA_IP_TEXT_MAX];
-
-	fprintf(stderr, "      %s ", enma_dns_type_to_text(rr->type));
-	switch (rr->type) {
-	case ENMA_DNS_A:
-	case ENMA_DNS_AAAA:
-		fputs(enma_ip_to_text(&rr->addr, text, sizeof(text)), stderr);
-		break;
-	case ENMA_DNS_MX:
-	case ENMA_DNS_PTR:
-	case ENMA_DNS_CNAME:
-		if (rr->type == ENMA_DNS_MX)
-			fprintf(stderr, "%u ", (unsigned)rr->pref);
-		if (rr->name != NULL)
-			put_printable(run, stderr, rr->name,
-			    strlen(rr->name));
-		break;
-	case ENMA_DNS_TXT:
-	case ENMA_DNS_SPF:
-		fputc('"', stderr);
-		if (rr->txt != NULL)
-			put_printable(run, stderr, rr->txt, rr->txtlen);
-		fprintf(stderr, "\" (%u string%s)", rr->nstrings,
-		    rr->nstrings == 1 ? "" : "s");
-		break;
-	default:
-		break;
-	}
-	fprintf(stderr, " ttl %lu\n", (unsigned long)rr->ttl);
-}
-
 /* dns_trace - the dns ctx callback: every lookup, outcome and records */
 static void
 dns_trace(void *arg, const char *name, uint16_t type,
     const struct enma_dns_answer *ans)
 {
 	struct sq_run *run = arg;
-	size_t i;
 
-	fprintf(stderr, "  dns %s ", enma_dns_type_to_text(type));
-	put_printable(run, stderr, name, strlen(name));
-	fprintf(stderr, ": %s", enma_dns_rcode_to_text(ans->rcode));
-	if (ans->rcode == ENMA_DNS_RECORDS)
-		fprintf(stderr, ", %zu record%s", ans->count,
-		    ans->count == 1 ? "" : "s");
-	if (ans->sec == ENMA_DNS_SEC_SECURE)
-		fputs(", dnssec secure", stderr);
-	else if (ans->sec == ENMA_DNS_SEC_BOGUS)
-		fputs(", dnssec bogus", stderr);
-	if (ans->why != NULL)
-		fprintf(stderr, " (%s)", ans->why);
-	fputc('\n', stderr);
-	for (i = 0; i < ans->count && ans->rr != NULL; i++)
-		print_rr(run, &ans->rr[i]);
+	cli_print_answer(&run->tmp, name, type, ENMA_OK, ans);
 }
 
 /* spf_trace - the SPF request callback: one step, indented by depth */
@@ -546,7 +363,7 @@ spf_trace(void *arg, unsigned depth, const char *msg)
 	struct sq_run *run = arg;
 
 	fprintf(stderr, "  spf[%u] %*s", depth, (int)(depth * 2), "");
-	put_printable(run, stderr, msg, strlen(msg));
+	cli_put_printable(&run->tmp, stderr, msg, strlen(msg));
 	fputc('\n', stderr);
 }
 
@@ -588,19 +405,19 @@ print_json(struct sq_run *run, const char *addr,
     const struct enma_spf_response *res)
 {
 	fputs("{\"mailbox\":", stdout);
-	put_json_string(stdout, run->mailbox);
+	cli_json_string(stdout, run->mailbox);
 	fputs(",\"address\":", stdout);
-	put_json_string(stdout, addr);
+	cli_json_string(stdout, addr);
 	fputs(",\"scope\":", stdout);
-	put_json_string(stdout, scope_word(run->opt->scope));
+	cli_json_string(stdout, scope_word(run->opt->scope));
 	fputs(",\"result\":", stdout);
-	put_json_string(stdout, result_word(run, res->result));
+	cli_json_string(stdout, result_word(run, res->result));
 	fputs(",\"reason\":", stdout);
-	put_json_string(stdout, res->reason);
+	cli_json_string(stdout, res->reason);
 	fputs(",\"explanation\":", stdout);
-	put_json_string(stdout, res->explanation);
+	cli_json_string(stdout, res->explanation);
 	fputs(",\"mechanism\":", stdout);
-	put_json_string(stdout, res->mechanism);
+	cli_json_string(stdout, res->mechanism);
 	printf(",\"dns_terms\":%u,\"void_lookups\":%u}\n", res->dns_terms,
 	    res->void_lookups);
 }
@@ -612,18 +429,19 @@ print_verdict(struct sq_run *run, const struct enma_spf_response *res)
 	fprintf(stderr, "  result %s\n", result_word(run, res->result));
 	if (res->reason != NULL) {
 		fputs("  reason: ", stderr);
-		put_printable(run, stderr, res->reason, strlen(res->reason));
+		cli_put_printable(&run->tmp, stderr, res->reason,
+		    strlen(res->reason));
 		fputc('\n', stderr);
 	}
 	if (res->mechanism != NULL) {
 		fputs("  matched: ", stderr);
-		put_printable(run, stderr, res->mechanism,
+		cli_put_printable(&run->tmp, stderr, res->mechanism,
 		    strlen(res->mechanism));
 		fputc('\n', stderr);
 	}
 	if (res->explanation != NULL) {
 		fputs("  explanation: ", stderr);
-		put_printable(run, stderr, res->explanation,
+		cli_put_printable(&run->tmp, stderr, res->explanation,
 		    strlen(res->explanation));
 		fputc('\n', stderr);
 	}
@@ -780,10 +598,11 @@ main(int argc, char **argv)
 	struct sq_run run;
 	int i, first;
 
+	cli_init("sidfquery", SQ_SYNOPSIS);
 	memset(&opt, 0, sizeof(opt));
 	opt.scope = ENMA_SPF_SCOPE_SPF1;
 	opt.timeout_s = SQ_DEFAULT_TIMEOUT;
-	enma_buf_init(&opt.ns, SQ_NS_TEXT_MAX);
+	enma_buf_init(&opt.ns, CLI_NS_TEXT_MAX);
 	first = parse_options(argc, argv, &opt);
 
 	memset(&run, 0, sizeof(run));
