@@ -1034,6 +1034,59 @@ it_header()
 # it_authres FILE - the Authentication-Results headers of FILE, unfolded
 it_authres() { it_header "$1" Authentication-Results; }
 
+# it_ours FILE - the Authentication-Results fields of FILE (unfolded,
+# lower case) that carry our authserv-id, $AUTHSERV (RFC 8601 2.5)
+it_ours()
+{
+	it_authres "$1" | tr '[:upper:]' '[:lower:]' |
+	    grep -E "^${AUTHSERV//./\\.}[[:space:]]*(\(.*\))?[[:space:]]*;"
+}
+
+# it_check_delivered ID FILE TOKEN WHO - one expectation on a delivered
+# message, as every adapter's scenario table writes it: no-ours,
+# one-ours, foreign, no-forged, top (ours above WHO Received:), re:ERE,
+# or method=result / ptype.property=value
+it_check_delivered()
+{
+	local id=$1 f=$2 t=$3 who=$4 mine n rline
+	mine=$(it_ours "$f")
+	case $t in
+	no-ours) it_eq "$id: no header with our authserv-id" "" "$mine" ;;
+	one-ours)
+		n=$(grep -c . <<<"$mine")
+		it_eq "$id: exactly one header with our authserv-id" 1 "$n" ;;
+	foreign)
+		it_match "$id: foreign Authentication-Results kept" \
+		    'other\.example\.net; spf=fail' "$(it_authres "$f")" ;;
+	no-forged)
+		if grep -qiE 'forged-(one|two)@' "$f"; then
+			it_fail "$id: forged fields removed" \
+			    "$(grep -iE 'forged-(one|two)@' "$f")"
+		else
+			it_pass "$id: forged fields removed"
+		fi ;;
+	top)
+		n=$(grep -niE \
+		    "^Authentication-Results:[[:space:]]*${AUTHSERV//./\\.}" \
+		    "$f" | head -1 | cut -d: -f1)
+		rline=$(grep -n '^Received:' "$f" | head -1 | cut -d: -f1)
+		if [ -n "$n" ] && [ -n "$rline" ] && [ "$n" -lt "$rline" ]
+		then
+			it_pass "$id: our header above $who Received:"
+		else
+			it_fail "$id: our header above $who Received:" \
+			    "ours at line ${n:-none}, Received: at ${rline:-none}"
+		fi ;;
+	re:*) it_match "$id: ${t#re:}" "${t#re:}" "$mine" ;;
+	*=*)
+		# RFC 8601 2.2: "method=result" or "ptype.property=value",
+		# ended by CFWS, ";" or the end of the field.
+		it_match "$id: $t" \
+		    "(^|[;[:space:]])${t//./\\.}([[:space:];(]|$)" "$mine" ;;
+	*) it_fail "$id: unknown check $t" ;;
+	esac
+}
+
 # ---------------------------------------------------------------------------
 # Checks: each prints one line and is counted
 
